@@ -1,0 +1,80 @@
+// createChatServer: wires configuration, database, authentication and the GraphQL server.
+// It has no side effects until start(); main.ts is the only place that exits the process.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createJwtAuthenticate, type Authenticate } from "./auth/authenticate.js";
+import { resolveJwtSecret } from "./auth/jwt-secret.js";
+import { loadConfig, type Config } from "./config.js";
+import type { Context } from "./context.js";
+import { createDb, type Db } from "./db/client.js";
+import { migrateDatabase } from "./db/migrate.js";
+import { createUserUpserter } from "./db/users.js";
+import { createChatYoga } from "./server/yoga.js";
+
+export interface ChatServerOptions extends Partial<Config> {
+  /** Replaces the JWT check: return the caller's identity, null if anonymous, or throw. */
+  authenticate?: Authenticate;
+  /** Apply pending migrations in start(). @default true */
+  migrate?: boolean;
+}
+
+export interface ChatServer {
+  readonly config: Readonly<Config>;
+  readonly db: Db;
+  readonly yoga: ReturnType<typeof createChatYoga>;
+  readonly httpServer: Server;
+  /** Set when the JWT secret was generated into DATA_DIR because JWT_SECRET is unset. */
+  readonly generatedSecretFile: string | undefined;
+  /** Migrates the database and listens; resolves with the GraphQL endpoint's URL. */
+  start(): Promise<{ url: string }>;
+  /** Stops accepting connections, closes open ones and the database. */
+  stop(): Promise<void>;
+}
+
+export async function createChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
+  const { authenticate: customAuthenticate, migrate = true, ...overrides } = options;
+  const config = loadConfig(overrides);
+  const jwt = customAuthenticate ? undefined : resolveJwtSecret(config);
+  const authenticate = customAuthenticate ?? createJwtAuthenticate(jwt!.secret);
+  const db = await createDb(config.DATABASE_URL);
+  const upsertUser = createUserUpserter(db);
+
+  const createContext = async (input: Parameters<Authenticate>[0]): Promise<Context> => {
+    const identity = await authenticate(input);
+    const viewer = identity ? await upsertUser(identity) : null;
+    return { viewer, db, config };
+  };
+
+  const yoga = createChatYoga({ createContext: (request) => createContext({ request }) });
+  const httpServer = createServer(yoga);
+
+  return {
+    config,
+    db,
+    yoga,
+    httpServer,
+    generatedSecretFile: jwt?.generatedFile,
+    async start() {
+      if (migrate) await migrateDatabase(config.DATABASE_URL);
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(config.PORT, config.HOST, () => {
+          httpServer.off("error", reject);
+          resolve();
+        });
+      });
+      const { port } = httpServer.address() as AddressInfo;
+      const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
+      return { url: `http://${host}:${port}/graphql` };
+    },
+    async stop() {
+      if (httpServer.listening) {
+        await new Promise<void>((resolve) => {
+          httpServer.close(() => resolve());
+          httpServer.closeAllConnections();
+        });
+      }
+      await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// realtime-chat-graphql <command>: start | migrate | token <userId> [--staff] [--name <username>]
+import { signToken } from "./auth/authenticate.js";
+import { resolveJwtSecret } from "./auth/jwt-secret.js";
+import { loadConfig } from "./config.js";
+import { migrateDatabase } from "./db/migrate.js";
+
+const USAGE = `usage: realtime-chat-graphql <command>
+  start                                   start the server (same as npm start)
+  migrate                                 apply pending database migrations
+  token <userId> [--staff] [--name NAME]  print a bearer token signed with the configured secret`;
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "start":
+      await import("./main.js");
+      return -1;
+    case "migrate": {
+      const config = loadConfig();
+      const { applied } = await migrateDatabase(config.DATABASE_URL);
+      console.log(applied.length ? `applied: ${applied.join(", ")}` : "database is up to date");
+      return 0;
+    }
+    case "token": {
+      const userId = rest.find((arg, i) => !arg.startsWith("--") && rest[i - 1] !== "--name");
+      if (!userId) break;
+      const nameIndex = rest.indexOf("--name");
+      const name = nameIndex >= 0 ? rest[nameIndex + 1] : undefined;
+      const { secret } = resolveJwtSecret(loadConfig());
+      console.log(await signToken(secret, { sub: userId, name, staff: rest.includes("--staff") }));
+      return 0;
+    }
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

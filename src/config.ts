@@ -1,0 +1,131 @@
+// Configuration: environment variables win over the config file, which wins over defaults.
+// The variable names are a public contract (README "Configuration"); add, never rename.
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+export interface Config {
+  /** TCP port of the HTTP and WebSocket server. @default 4000 */
+  PORT: number;
+  /** Interface to listen on. @default "127.0.0.1" */
+  HOST: string;
+  /** Folder for the embedded database and the generated development JWT secret. @default "./data" */
+  DATA_DIR: string;
+  /** `file:<path>` for SQLite or `postgresql://...` for PostgreSQL. @default "file:<DATA_DIR>/chat.db" */
+  DATABASE_URL: string;
+  /** Redis for fan-out across instances; unset keeps events in process. */
+  REDIS_URL: string | undefined;
+  /** HS256 secret for bearer tokens; unset makes `npm start` generate one into DATA_DIR. */
+  JWT_SECRET: string | undefined;
+  /** `<module path or package>#<ExportName>` of a PermissionHandler subclass; unset uses the default. */
+  PERMISSION_HANDLER: string | undefined;
+  /** true: deleting a message flags it; false: the row is removed. @default false */
+  MESSAGE_SOFT_DELETE: boolean;
+  /** Create a notification per recipient for new messages, replies and reactions. @default true */
+  ENABLE_NOTIFICATIONS: boolean;
+}
+
+export type ConfigKey = keyof Config;
+
+type Source = Record<string, unknown>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** The file named by CHAT_CONFIG, else ./chat.config.json when it exists. */
+function readConfigFile(env: NodeJS.ProcessEnv, cwd: string): Source {
+  const named = env.CHAT_CONFIG;
+  const path = resolve(cwd, named ?? "chat.config.json");
+  if (!existsSync(path)) {
+    if (named) throw new ConfigError(`CHAT_CONFIG names ${path}, which does not exist`);
+    return {};
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} must hold a JSON object`);
+  }
+  const known = new Set<string>(CONFIG_KEYS);
+  for (const key of Object.keys(parsed)) {
+    if (!known.has(key)) throw new ConfigError(`config file ${path}: unknown key "${key}"`);
+  }
+  return parsed as Source;
+}
+
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  "PORT",
+  "HOST",
+  "DATA_DIR",
+  "DATABASE_URL",
+  "REDIS_URL",
+  "JWT_SECRET",
+  "PERMISSION_HANDLER",
+  "MESSAGE_SOFT_DELETE",
+  "ENABLE_NOTIFICATIONS",
+];
+
+function pick(key: ConfigKey, env: NodeJS.ProcessEnv, file: Source): unknown {
+  const fromEnv = env[key];
+  if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
+  return file[key];
+}
+
+function asString(key: ConfigKey, value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw new ConfigError(`${key} must be a string`);
+  return value;
+}
+
+function asPort(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const port = typeof value === "number" ? value : Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(value)}`);
+  }
+  return port;
+}
+
+function asBoolean(key: ConfigKey, value: unknown): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "boolean") return value;
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  throw new ConfigError(`${key} must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function checkDatabaseUrl(url: string): string {
+  if (url.startsWith("file:") || /^postgres(ql)?:\/\//.test(url)) return url;
+  throw new ConfigError(`DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)`);
+}
+
+/**
+ * Builds the configuration from the environment, the config file and the defaults.
+ * `overrides` (from `createChatServer`) win over all three.
+ */
+export function loadConfig(
+  overrides: Partial<Config> = {},
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): Readonly<Config> {
+  const file = readConfigFile(env, cwd);
+  const get = (key: ConfigKey) => (key in overrides ? overrides[key] : pick(key, env, file));
+  const dataDir = asString("DATA_DIR", get("DATA_DIR")) ?? "./data";
+  const config: Config = {
+    PORT: asPort(get("PORT")) ?? 4000,
+    HOST: asString("HOST", get("HOST")) ?? "127.0.0.1",
+    DATA_DIR: dataDir,
+    DATABASE_URL: checkDatabaseUrl(
+      asString("DATABASE_URL", get("DATABASE_URL")) ?? `file:${dataDir.replace(/\/$/, "")}/chat.db`,
+    ),
+    REDIS_URL: asString("REDIS_URL", get("REDIS_URL")),
+    JWT_SECRET: asString("JWT_SECRET", get("JWT_SECRET")),
+    PERMISSION_HANDLER: asString("PERMISSION_HANDLER", get("PERMISSION_HANDLER")),
+    MESSAGE_SOFT_DELETE: asBoolean("MESSAGE_SOFT_DELETE", get("MESSAGE_SOFT_DELETE")) ?? false,
+    ENABLE_NOTIFICATIONS: asBoolean("ENABLE_NOTIFICATIONS", get("ENABLE_NOTIFICATIONS")) ?? true,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,69 @@
+// The errors a client may see. Clients branch on `extensions.code`; every other error is masked
+// by Yoga as "Unexpected error." and logged. `seedCode` keeps the Django package's numbers.
+import { GraphQLError } from "graphql";
+
+export type ErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "BAD_USER_INPUT" | "CONFLICT" | "RATE_LIMITED";
+
+declare module "graphql" {
+  interface GraphQLErrorExtensions {
+    code?: ErrorCode | string;
+    seedCode?: number;
+    http?: { status?: number; headers?: Record<string, string> };
+  }
+}
+
+const SEED_CODES: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 4001,
+  FORBIDDEN: 4002,
+  BAD_USER_INPUT: 4003,
+  NOT_FOUND: 4004,
+  CONFLICT: 4005,
+  RATE_LIMITED: 4029,
+};
+
+export class ChatError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, seedCode: SEED_CODES[code], ...extra } });
+  }
+}
+
+export class UnauthenticatedError extends ChatError {
+  constructor(message = "Authentication required.") {
+    // Yoga uses `http.status` only when every error of a response agrees, so data stays 200.
+    super("UNAUTHENTICATED", message);
+  }
+}
+
+export class ForbiddenError extends ChatError {
+  constructor(message = "Not authorized.") {
+    super("FORBIDDEN", message);
+  }
+}
+
+export class NotFoundError extends ChatError {
+  constructor(message = "Resource not found.") {
+    super("NOT_FOUND", message);
+  }
+}
+
+export class BadUserInputError extends ChatError {
+  constructor(message: string, field?: string) {
+    super("BAD_USER_INPUT", message, field ? { field } : {});
+  }
+}
+
+export class ConflictError extends ChatError {
+  constructor(message: string) {
+    super("CONFLICT", message);
+  }
+}
+
+/** Prisma's unique-constraint violation, raised by concurrent inserts of the same key. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
+}
+
+/** Prisma's "record to update or delete does not exist". */
+export function isRecordMissing(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2025";
+}

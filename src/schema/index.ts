@@ -1,0 +1,12 @@
+// Collects every schema file (each registers its types on the builder) and builds the schema.
+import { lexicographicSortSchema, printSchema } from "graphql";
+import { builder } from "./builder.js";
+import "./scalars.js";
+import "./user.js";
+
+export const schema = builder.toSchema();
+
+/** The SDL committed as schema.graphql: sorted, so the file changes only when the API does. */
+export function printSortedSchema(): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

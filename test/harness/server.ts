@@ -1,0 +1,78 @@
+// Starts a real server on a free port against a fresh database, with helpers to mint tokens and
+// send GraphQL over HTTP. Every server started here is stopped by stopTestServers().
+import { randomBytes } from "node:crypto";
+import { signToken } from "../../src/auth/authenticate.js";
+import { createChatServer, type ChatServer, type ChatServerOptions } from "../../src/chat-server.js";
+import type { Provider } from "../../src/db/client.js";
+import { createTestDatabase, dropTestDatabases, type TestDatabase } from "./databases.js";
+
+export interface GraphQLResponse<T = Record<string, any>> {
+  data?: T | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+}
+
+export interface TestServer {
+  server: ChatServer;
+  database: TestDatabase;
+  /** http://127.0.0.1:<port>/graphql */
+  url: string;
+  origin: string;
+  secret: string;
+  token(userId: string, options?: { staff?: boolean; name?: string }): Promise<string>;
+  /** POSTs a GraphQL operation as `userId` (anonymous when null). */
+  gql<T = Record<string, any>>(
+    userId: string | null,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
+}
+
+const running: ChatServer[] = [];
+
+export async function startTestServer(
+  provider: Provider,
+  options: ChatServerOptions & { database?: TestDatabase } = {},
+): Promise<TestServer> {
+  const { database: given, ...serverOptions } = options;
+  const database = given ?? (await createTestDatabase(provider));
+  const secret = randomBytes(16).toString("hex");
+  const server = await createChatServer({
+    PORT: 0,
+    HOST: "127.0.0.1",
+    DATA_DIR: database.dir,
+    DATABASE_URL: database.url,
+    JWT_SECRET: secret,
+    ...serverOptions,
+  });
+  running.push(server);
+  const { url } = await server.start();
+  const tokens = new Map<string, string>();
+  const token: TestServer["token"] = async (userId, tokenOptions = {}) => {
+    const key = JSON.stringify([userId, tokenOptions]);
+    let value = tokens.get(key);
+    if (!value) {
+      value = await signToken(secret, { sub: userId, name: tokenOptions.name, staff: tokenOptions.staff });
+      tokens.set(key, value);
+    }
+    return value;
+  };
+  return {
+    server,
+    database,
+    url,
+    origin: new URL(url).origin,
+    secret,
+    token,
+    async gql(userId, query, variables) {
+      const headers: Record<string, string> = { "content-type": "application/json" };
+      if (userId !== null) headers.authorization = `Bearer ${await token(userId)}`;
+      const response = await fetch(url, { method: "POST", headers, body: JSON.stringify({ query, variables }) });
+      return (await response.json()) as GraphQLResponse<any>;
+    },
+  };
+}
+
+export async function stopTestServers(): Promise<void> {
+  await Promise.all(running.splice(0).map((server) => server.stop()));
+  await dropTestDatabases();
+}
