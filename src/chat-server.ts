@@ -5,15 +5,19 @@ import type { AddressInfo } from "node:net";
 import { createJwtAuthenticate, type Authenticate } from "./auth/authenticate.js";
 import { resolveJwtSecret } from "./auth/jwt-secret.js";
 import { loadConfig, type Config } from "./config.js";
-import type { Context } from "./context.js";
+import { createContext } from "./context.js";
 import { createDb, type Db } from "./db/client.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createUserUpserter } from "./db/users.js";
+import { loadPermissionHandler } from "./permissions/load-handler.js";
+import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
 import { createChatYoga } from "./server/yoga.js";
 
 export interface ChatServerOptions extends Partial<Config> {
   /** Replaces the JWT check: return the caller's identity, null if anonymous, or throw. */
   authenticate?: Authenticate;
+  /** The PermissionHandler subclass, or a "<module>#<Export>" string; wins over PERMISSION_HANDLER. */
+  permissionHandler?: PermissionHandlerClass | string;
   /** Apply pending migrations in start(). @default true */
   migrate?: boolean;
 }
@@ -21,6 +25,8 @@ export interface ChatServerOptions extends Partial<Config> {
 export interface ChatServer {
   readonly config: Readonly<Config>;
   readonly db: Db;
+  /** The registered PermissionHandler class (one instance is made per request). */
+  readonly Handler: PermissionHandlerClass;
   readonly yoga: ReturnType<typeof createChatYoga>;
   readonly httpServer: Server;
   /** Set when the JWT secret was generated into DATA_DIR because JWT_SECRET is unset. */
@@ -32,25 +38,28 @@ export interface ChatServer {
 }
 
 export async function createChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
-  const { authenticate: customAuthenticate, migrate = true, ...overrides } = options;
+  const { authenticate: customAuthenticate, permissionHandler, migrate = true, ...overrides } = options;
   const config = loadConfig(overrides);
+  // A handler that cannot be loaded stops the start here, before anything listens.
+  const Handler = await loadPermissionHandler(permissionHandler ?? config.PERMISSION_HANDLER);
   const jwt = customAuthenticate ? undefined : resolveJwtSecret(config);
   const authenticate = customAuthenticate ?? createJwtAuthenticate(jwt!.secret);
   const db = await createDb(config.DATABASE_URL);
   const upsertUser = createUserUpserter(db);
 
-  const createContext = async (input: Parameters<Authenticate>[0]): Promise<Context> => {
+  const services = { db, config, Handler };
+  const contextFor = async (input: Parameters<Authenticate>[0]) => {
     const identity = await authenticate(input);
-    const viewer = identity ? await upsertUser(identity) : null;
-    return { viewer, db, config };
+    return createContext(services, identity ? await upsertUser(identity) : null);
   };
 
-  const yoga = createChatYoga({ createContext: (request) => createContext({ request }) });
+  const yoga = createChatYoga({ createContext: (request) => contextFor({ request }) });
   const httpServer = createServer(yoga);
 
   return {
     config,
     db,
+    Handler,
     yoga,
     httpServer,
     generatedSecretFile: jwt?.generatedFile,

@@ -1,14 +1,70 @@
-// The schema builder: plugins, their order and options. Schema files define types on it; this
-// file defines none.
+// The schema builder: plugins, their order and the auth scopes. Schema files define types on it;
+// this file defines none.
+//
+// Every scope but `authenticated` is a loader that asks the request's PermissionHandler through
+// context.gate, which memoises each (check, argument) for the request, so a scope and the
+// resolver behind it share one handler call and one room load. Anonymous callers are refused
+// before the handler is asked.
 import SchemaBuilder from "@pothos/core";
-import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from "@pothos/plugin-scope-auth";
 import type { Context } from "../context.js";
 import { ForbiddenError, UnauthenticatedError } from "../errors.js";
+import type { RoomKind } from "../generated/sqlite/client.js";
+import type { AdminAction } from "../permissions/permission-helpers.js";
 
 export interface AuthScopes {
   /** A verified user is making the request. */
   authenticated: boolean;
+  /** haveRoomPermission(viewer, roomId) */
+  roomMember: string;
+  /** haveSendMessagePermission(viewer, { roomId }) */
+  canSendTo: string;
+  /** haveRoomPermissionsToAddOrRemoveMembers(viewer, roomId, "add_new") */
+  canAddMembers: string;
+  /** haveRoomPermissionsToAddOrRemoveMembers(viewer, roomId, "remove") */
+  canRemoveMembers: string;
+  /** haveAdminPrivileges(viewer, roomId, action) */
+  roomAdmin: { roomId: string; action: AdminAction };
+  /** haveJoinPermission(viewer, roomId) */
+  canJoin: string;
+  /** haveCreateRoomPermission(viewer, kind) */
+  canCreateRoom: RoomKind;
+  /** haveMessagePermission(viewer, messageIds) */
+  canReadMessages: readonly string[];
+  /** isMessageSender(viewer, messageIds) */
+  isSenderOf: readonly string[];
 }
+
+/** What a refusal says, by the scope that refused (the seed's decorator messages). */
+const REFUSALS: Record<Exclude<keyof AuthScopes, "authenticated">, string> = {
+  roomMember: "You are not a member of this room.",
+  canSendTo: "You may not send messages to this room.",
+  canAddMembers: "You may not add members to this room.",
+  canRemoveMembers: "You may not remove members from this room.",
+  roomAdmin: "You are not an admin of this room.",
+  canJoin: "You cannot join this room; ask an admin or moderator to add you.",
+  canCreateRoom: "You may not create rooms of this kind.",
+  canReadMessages: "You may not access these messages.",
+  isSenderOf: "You may only modify messages you sent, in a room you are still a member of.",
+};
+
+function refusal(failure: AuthFailure): string | undefined {
+  if (failure.kind === AuthScopeFailureType.AuthScope) {
+    if (failure.scope === "roomAdmin" && (failure.parameter as AuthScopes["roomAdmin"]).action === "delete") {
+      return "Only the creator may delete this room.";
+    }
+    return REFUSALS[failure.scope as keyof typeof REFUSALS];
+  }
+  if ("failures" in failure) {
+    for (const inner of failure.failures) {
+      const message = refusal(inner);
+      if (message) return message;
+    }
+  }
+  return undefined;
+}
+
+const allowed = ([ok]: [boolean, unknown]) => ok;
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -22,15 +78,29 @@ export const builder = new SchemaBuilder<{
   plugins: [ScopeAuthPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
-    // Subscriptions are checked once, before the first event (the realtime layer re-checks
-    // membership per event without the database).
+    // Subscriptions are checked once, before the first event.
     authorizeOnSubscribe: true,
-    authScopes: async (context) => ({
-      authenticated: context.viewer !== null,
-    }),
+    // Object-valued scope arguments are cached by value within a request.
+    cacheKey: (value) => (typeof value === "object" ? JSON.stringify(value) : value),
+    authScopes: async ({ viewer, gate }) => {
+      const signedIn = viewer !== null;
+      return {
+        authenticated: signedIn,
+        roomMember: (roomId) => signedIn && gate.room(roomId).then(allowed),
+        canSendTo: (roomId) => signedIn && gate.send(roomId).then(allowed),
+        canAddMembers: (roomId) => signedIn && gate.members(roomId, "add_new").then(allowed),
+        canRemoveMembers: (roomId) => signedIn && gate.members(roomId, "remove").then(allowed),
+        roomAdmin: ({ roomId, action }) => signedIn && gate.admin(roomId, action).then(allowed),
+        canJoin: (roomId) => signedIn && gate.join(roomId).then(allowed),
+        canCreateRoom: (kind) => signedIn && gate.create(kind),
+        canReadMessages: (ids) => signedIn && gate.messages(ids),
+        isSenderOf: (ids) => signedIn && gate.sender(ids).then(allowed),
+      };
+    },
     unauthorizedError: (_parent, context, _info, result) =>
-      context.viewer ? new ForbiddenError(result.message) : new UnauthenticatedError(),
+      context.viewer ? new ForbiddenError(refusal(result.failure) ?? "Not authorized.") : new UnauthenticatedError(),
   },
 });
 
 builder.queryType({ description: "Reads. Every field but `viewer` needs an authenticated user." });
+builder.mutationType({ description: "Changes. Every field is authorised by the PermissionHandler." });

@@ -2,7 +2,11 @@
 import { lexicographicSortSchema, printSchema } from "graphql";
 import { builder } from "./builder.js";
 import "./scalars.js";
+import "./connection.js";
 import "./user.js";
+import "./room.js";
+import "./room-mutations.js";
+import "./message.js";
 
 export const schema = builder.toSchema();
 

@@ -1,12 +1,12 @@
-import type { User } from "../generated/sqlite/client.js";
 import { builder } from "./builder.js";
+import { UserRef } from "./refs.js";
 
-export const UserRef = builder.objectRef<User>("User").implement({
+UserRef.implement({
   description: "A person, as the identity provider names them.",
   fields: (t) => ({
     id: t.exposeID("id", { description: "The identity provider's id (the token's `sub`)." }),
-    username: t.exposeString("username"),
-    displayName: t.exposeString("displayName", { nullable: true }),
+    username: t.exposeString("username", { description: "The token's `name` claim, else the id." }),
+    displayName: t.exposeString("displayName", { nullable: true, description: "A name to show, when known." }),
     isStaff: t.exposeBoolean("isStaff", { description: "Staff flag from the token's `staff` claim." }),
   }),
 });

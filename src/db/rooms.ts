@@ -1,0 +1,92 @@
+// Data functions for rooms: creation, settings, deletion. Each runs in one transaction.
+import type { Prisma, Room, RoomKind } from "../generated/sqlite/client.js";
+import { BadUserInputError, isUniqueViolation, NotFoundError } from "../errors.js";
+import { DEFAULT_ADMIN_NAMES } from "../permissions/permission-helpers.js";
+import type { Db } from "./client.js";
+
+/** Interactive transactions wait this long for a connection or lock before failing. */
+export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
+
+/** One key per unordered pair of users: the database's unique index keeps one chat per pair. */
+export function pairKey(userA: string, userB: string): string {
+  return JSON.stringify([userA, userB].sort());
+}
+
+/** Throws NOT_FOUND unless every id names a known user (users exist once they have signed in). */
+export async function requireUsers(db: Prisma.TransactionClient | Db, userIds: readonly string[]): Promise<void> {
+  if (userIds.length === 0) return;
+  const found = await db.user.count({ where: { id: { in: [...userIds] } } });
+  if (found !== userIds.length) throw new NotFoundError("Unknown user id.");
+}
+
+/** The chat of two users, created if missing. A concurrent creation of the same pair yields one chat. */
+export async function openOneToOneChat(db: Db, viewerId: string, otherId: string): Promise<Room> {
+  if (viewerId === otherId) throw new BadUserInputError("A one-to-one chat needs another user.", "userId");
+  const key = pairKey(viewerId, otherId);
+  const existing = await db.room.findUnique({ where: { pairKey: key } });
+  if (existing) return existing;
+  await requireUsers(db, [otherId]);
+  try {
+    return await db.room.create({
+      data: {
+        kind: "ONE_TO_ONE",
+        pairKey: key,
+        maxMembers: 2,
+        preferences: {},
+        members: { create: [{ userId: viewerId }, { userId: otherId }] },
+      },
+    });
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return db.room.findUniqueOrThrow({ where: { pairKey: key } });
+  }
+}
+
+export interface NewRoom {
+  kind: Extract<RoomKind, "GROUP" | "CHANNEL">;
+  creatorId: string;
+  name: string;
+  description: string | null;
+  avatarUrl: string | null;
+  locked: boolean;
+  joinApprovalRequired: boolean;
+  isPublic: boolean;
+  maxMembers: number;
+  preferences: Prisma.InputJsonObject;
+  memberIds: string[];
+}
+
+/** A group or channel with its creator as member and admin/moderator, and the given members. */
+export async function createRoom(db: Db, input: NewRoom): Promise<Room> {
+  const memberIds = [...new Set(input.memberIds)].filter((id) => id !== input.creatorId);
+  const field = input.kind === "GROUP" ? "participantIds" : "subscriberIds";
+  const limit = input.kind === "GROUP" ? "maxParticipants" : "maxSubscribers";
+  if (memberIds.length + 1 > input.maxMembers) {
+    throw new BadUserInputError(`${field} holds more members than ${limit} allows (the creator counts).`, field);
+  }
+  await requireUsers(db, memberIds);
+  const { memberIds: _ids, ...fields } = input;
+  const adminRelation = input.kind === "GROUP" ? DEFAULT_ADMIN_NAMES.group : DEFAULT_ADMIN_NAMES.channel;
+  return db.room.create({
+    data: {
+      ...fields,
+      members: { create: [input.creatorId, ...memberIds].map((userId) => ({ userId })) },
+      roles: { create: { userId: input.creatorId, role: adminRelation } },
+    },
+  });
+}
+
+export async function updateRoom(db: Db, roomId: string, data: Prisma.RoomUpdateInput): Promise<Room> {
+  return db.room.update({ where: { id: roomId }, data });
+}
+
+/** Deletes the room; messages, members, roles and grants go with it. Returns the former members. */
+export async function deleteRoom(db: Db, roomId: string): Promise<string[]> {
+  return db.$transaction(async (tx) => {
+    const members = await tx.roomMember.findMany({ where: { roomId }, select: { userId: true } });
+    // Clear the room's pointer first: the room -> last message -> room cycle would block deletion.
+    await tx.room.update({ where: { id: roomId }, data: { lastMessageId: null } });
+    await tx.room.delete({ where: { id: roomId } });
+    return members.map((member) => member.userId);
+  }, TRANSACTION_OPTIONS);
+}

@@ -1,0 +1,82 @@
+// One request's view of the PermissionHandler: each check runs at most once per request and
+// argument, and the room a passed check returned is handed to the resolver instead of being
+// loaded again. Scopes (schema/builder.ts) and resolvers both ask through here.
+import type { Db } from "../db/client.js";
+import type { Room, RoomKind, User } from "../generated/sqlite/client.js";
+import { UnauthenticatedError } from "../errors.js";
+import { withDb } from "./models.js";
+import type { AdminAction, PermPhrase } from "./permission-helpers.js";
+import type { PermissionHandler } from "./permission-handler.js";
+
+export type RoomCheck = [boolean, Room];
+
+export class PermissionGate {
+  private readonly memo = new Map<string, Promise<unknown>>();
+
+  constructor(
+    readonly handler: PermissionHandler,
+    private readonly viewer: User | null,
+    private readonly db: Db,
+  ) {}
+
+  private once<T>(key: string, check: (handler: PermissionHandler, viewer: User) => Promise<T>): Promise<T> {
+    let pending = this.memo.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      const viewer = this.viewer;
+      // Anonymous callers never reach the handler.
+      pending = viewer
+        ? withDb(this.db, () => check(this.handler, viewer))
+        : Promise.reject(new UnauthenticatedError());
+      this.memo.set(key, pending);
+    }
+    return pending;
+  }
+
+  room(roomId: string): Promise<RoomCheck> {
+    return this.once(`room:${roomId}`, (h, v) => h.haveRoomPermission(v, roomId));
+  }
+
+  send(roomId: string): Promise<RoomCheck> {
+    return this.once(`send:${roomId}`, (h, v) => h.haveSendMessagePermission(v, { roomId }));
+  }
+
+  members(roomId: string, permPhrase: PermPhrase): Promise<RoomCheck> {
+    return this.once(`members:${permPhrase}:${roomId}`, (h, v) =>
+      h.haveRoomPermissionsToAddOrRemoveMembers(v, roomId, permPhrase),
+    );
+  }
+
+  admin(roomId: string, action: AdminAction): Promise<RoomCheck> {
+    return this.once(`admin:${action}:${roomId}`, (h, v) => h.haveAdminPrivileges(v, roomId, action));
+  }
+
+  join(roomId: string): Promise<RoomCheck> {
+    return this.once(`join:${roomId}`, (h, v) => h.haveJoinPermission(v, roomId));
+  }
+
+  create(kind: RoomKind): Promise<boolean> {
+    return this.once(`create:${kind}`, (h, v) => h.haveCreateRoomPermission(v, kind));
+  }
+
+  messages(messageIds: readonly string[]): Promise<boolean> {
+    return this.once(`messages:${[...messageIds].sort().join(",")}`, (h, v) =>
+      h.haveMessagePermission(v, messageIds.length === 1 ? messageIds[0]! : messageIds),
+    );
+  }
+
+  sender(messageIds: readonly string[]): Promise<RoomCheck> {
+    return this.once(`sender:${[...messageIds].sort().join(",")}`, (h, v) =>
+      h.isMessageSender(v, messageIds.length === 1 ? messageIds[0]! : messageIds),
+    );
+  }
+
+  /** For fields that show what the viewer may do: a refused or failing check is just "no". */
+  async allows(check: Promise<RoomCheck | boolean>): Promise<boolean> {
+    try {
+      const result = await check;
+      return Array.isArray(result) ? result[0] : result;
+    } catch {
+      return false;
+    }
+  }
+}

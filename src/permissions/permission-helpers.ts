@@ -1,0 +1,222 @@
+// The helper layer: the database logic behind every permission check, one protected method per
+// check (the seed's PermissionHelperMixin). PermissionHandler's public methods delegate here.
+// Subclasses override a helper to change how a check reads the database, or call one with other
+// `defaultAdminNames` when their admin relation has another name.
+import type { Db } from "../db/client.js";
+import type { Room, RoomKind, RoomPermission, User } from "../generated/sqlite/client.js";
+import { BadUserInputError, NotFoundError } from "../errors.js";
+
+/** "add_new" for adding members, "remove" for removing them. */
+export type PermPhrase = "add_new" | "remove";
+
+/** What an admin check is for: "delete" is stricter (creator only) than every other action. */
+export type AdminAction =
+  | "update"
+  | "delete"
+  | "add_admin"
+  | "remove_admin"
+  | "add_moderator"
+  | "remove_moderator"
+  | "add_permission"
+  | "remove_permission";
+
+/** Names of the role relations that count as admins: RoomRole.role for groups and channels. */
+export interface AdminNames {
+  group: string;
+  channel: string;
+}
+
+export const DEFAULT_ADMIN_NAMES: Readonly<AdminNames> = Object.freeze({ group: "admins", channel: "moderators" });
+
+/** Where a message is being sent: a room, or the room of a message (typing, replies). */
+export interface SendMessageData {
+  roomId?: string;
+  messageId?: string;
+}
+
+/** What a handler is constructed with, once per request. */
+export interface PermissionHandlerContext {
+  db: Db;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const MEMBER_GRANTS: Record<PermPhrase, { group: RoomPermission; channel: RoomPermission }> = {
+  add_new: { group: "CAN_ADD_NEW_PARTICIPANTS", channel: "CAN_ADD_NEW_SUBSCRIBERS" },
+  remove: { group: "CAN_REMOVE_PARTICIPANTS", channel: "CAN_REMOVE_SUBSCRIBERS" },
+};
+
+/** Checks that an id has the shape of our ids before it reaches the database. */
+export function checkId(id: unknown, what: "room" | "message" | "user" = "room"): string {
+  if (typeof id !== "string") throw new BadUserInputError(`Invalid ${what} id type.`);
+  if (what !== "user" && !UUID.test(id)) throw new BadUserInputError(`"${id.slice(0, 64)}" is not a valid ${what} id.`);
+  return id;
+}
+
+/** One id or a list of ids, de-duplicated. */
+export function idList(idOrIds: string | readonly string[], what: "message"): string[] {
+  const ids = typeof idOrIds === "string" ? [idOrIds] : idOrIds;
+  if (!Array.isArray(ids)) throw new BadUserInputError(`Invalid ${what} id type.`);
+  return [...new Set(ids.map((id) => checkId(id, what)))];
+}
+
+export class PermissionHelpers {
+  protected readonly db: Db;
+
+  constructor(context: PermissionHandlerContext) {
+    this.db = context.db;
+  }
+
+  /** Member (participant or subscriber) of the room. */
+  protected async _haveRoomPermission(user: User, roomId: string): Promise<[boolean, Room]> {
+    const room = await this._getRoom(roomId);
+    return [await this._isMember(user, room), room];
+  }
+
+  /** Member of the room of every listed message; missing or deleted messages are NOT_FOUND. */
+  protected async _haveMessagePermission(user: User, messageIdOrIds: string | readonly string[]): Promise<boolean> {
+    const ids = idList(messageIdOrIds, "message");
+    if (ids.length === 0) return true;
+    const messages = await this._getMessages(ids);
+    const roomIds = [...new Set(messages.map((message) => message.roomId))];
+    const memberships = await this.db.roomMember.count({ where: { userId: user.id, roomId: { in: roomIds } } });
+    return memberships === roomIds.length;
+  }
+
+  /** Sender of every listed message, all in one room, and still a member of it. */
+  protected async _isMessageSender(user: User, messageIdOrIds: string | readonly string[]): Promise<[boolean, Room]> {
+    const ids = idList(messageIdOrIds, "message");
+    if (ids.length === 0) throw new BadUserInputError("At least one message id is required.");
+    const messages = await this._getMessages(ids);
+    const roomIds = new Set(messages.map((message) => message.roomId));
+    if (roomIds.size > 1) throw new BadUserInputError("All messages to modify must come from the same room.");
+    const room = await this._getRoom(messages[0]!.roomId);
+    const sentAll = messages.every((message) => message.senderId === user.id);
+    return [sentAll && (await this._isMember(user, room)), room];
+  }
+
+  /** Groups: creator, admins or a holder of the add/remove grant. Channels: the same with moderators. */
+  protected async _haveRoomPermissionsToAddOrRemoveMembers(
+    user: User,
+    roomId: string,
+    permPhrase: PermPhrase,
+    defaultAdminNames: AdminNames = DEFAULT_ADMIN_NAMES,
+  ): Promise<[boolean, Room]> {
+    const room = await this._getRoom(roomId);
+    if (room.kind === "ONE_TO_ONE") {
+      throw new BadUserInputError("Members can only be added to or removed from groups and channels.");
+    }
+    const grants = MEMBER_GRANTS[permPhrase];
+    if (!grants) throw new BadUserInputError(`Invalid permission phrase "${String(permPhrase)}".`);
+    if (!(await this._isMember(user, room))) return [false, room];
+    const grant = room.kind === "GROUP" ? grants.group : grants.channel;
+    const allowed =
+      room.creatorId === user.id ||
+      (await this._hasRole(user, room, this._adminRelation(room, defaultAdminNames)!)) ||
+      (await this._hasGrant(user, room, grant));
+    return [allowed, room];
+  }
+
+  /** Chats: participants. Groups: participants, only creator and admins when locked.
+   * Channels: subscribers who are the creator, a moderator or hold CAN_SEND_MESSAGES. */
+  protected async _haveSendMessagePermission(
+    user: User,
+    data: SendMessageData,
+    defaultAdminNames: AdminNames = DEFAULT_ADMIN_NAMES,
+  ): Promise<[boolean, Room]> {
+    const room = await this._roomOf(data);
+    if (!(await this._isMember(user, room))) return [false, room];
+    if (room.kind === "ONE_TO_ONE") return [true, room];
+    if (room.kind === "GROUP" && !room.locked) return [true, room];
+    if (room.creatorId === user.id) return [true, room];
+    if (await this._hasRole(user, room, this._adminRelation(room, defaultAdminNames)!)) return [true, room];
+    return [room.kind === "CHANNEL" && (await this._hasGrant(user, room, "CAN_SEND_MESSAGES")), room];
+  }
+
+  /** "delete": the creator of a group or channel (member or not), either participant of a chat.
+   * Anything else: a member who is the creator or an admin (moderator); any participant of a chat.
+   * Grants never make someone an admin. */
+  protected async _haveAdminPrivileges(
+    user: User,
+    roomId: string,
+    action: AdminAction,
+    defaultAdminNames: AdminNames = DEFAULT_ADMIN_NAMES,
+  ): Promise<[boolean, Room]> {
+    const room = await this._getRoom(roomId);
+    if (room.kind === "ONE_TO_ONE") return [await this._isMember(user, room), room];
+    if (action === "delete") return [room.creatorId === user.id, room];
+    if (!(await this._isMember(user, room))) return [false, room];
+    const isAdmin =
+      room.creatorId === user.id || (await this._hasRole(user, room, this._adminRelation(room, defaultAdminNames)!));
+    return [isAdmin, room];
+  }
+
+  /** Only public channels can be joined; groups and chats are by invitation. */
+  protected async _haveJoinPermission(_user: User, roomId: string): Promise<[boolean, Room]> {
+    const room = await this._getRoom(roomId);
+    return [room.kind === "CHANNEL" && room.isPublic, room];
+  }
+
+  /** Any authenticated user may create rooms of every kind. */
+  protected async _haveCreateRoomPermission(_user: User, _kind: RoomKind): Promise<boolean> {
+    return true;
+  }
+
+  // Building blocks shared by the checks above; override them to change what they read.
+
+  protected async _getRoom(roomId: string): Promise<Room> {
+    const room = await this.db.room.findUnique({ where: { id: checkId(roomId, "room") } });
+    if (!room) throw new NotFoundError();
+    return room;
+  }
+
+  /** Non-deleted messages by id; NOT_FOUND unless every id is found. */
+  protected async _getMessages(ids: string[]): Promise<Array<{ id: string; roomId: string; senderId: string }>> {
+    const messages = await this.db.message.findMany({
+      where: { id: { in: ids }, isDeleted: false },
+      select: { id: true, roomId: true, senderId: true },
+    });
+    if (messages.length !== ids.length) throw new NotFoundError();
+    return messages;
+  }
+
+  protected async _roomOf(data: SendMessageData): Promise<Room> {
+    if (data.roomId !== undefined) return this._getRoom(data.roomId);
+    if (data.messageId !== undefined) {
+      const [message] = await this._getMessages([checkId(data.messageId, "message")]);
+      return this._getRoom(message!.roomId);
+    }
+    throw new BadUserInputError("A room id or a message id is required.");
+  }
+
+  protected async _isMember(user: User, room: Room): Promise<boolean> {
+    const member = await this.db.roomMember.findUnique({
+      where: { roomId_userId: { roomId: room.id, userId: user.id } },
+      select: { userId: true },
+    });
+    return member !== null;
+  }
+
+  protected async _hasRole(user: User, room: Room, role: string): Promise<boolean> {
+    const row = await this.db.roomRole.findUnique({
+      where: { roomId_role_userId: { roomId: room.id, role, userId: user.id } },
+      select: { userId: true },
+    });
+    return row !== null;
+  }
+
+  protected async _hasGrant(user: User, room: Room, permission: RoomPermission): Promise<boolean> {
+    const row = await this.db.roomGrant.findUnique({
+      where: { roomId_userId_permission: { roomId: room.id, userId: user.id, permission } },
+      select: { userId: true },
+    });
+    return row !== null;
+  }
+
+  /** The role relation that counts as admins in this room, or null for one-to-one chats. */
+  protected _adminRelation(room: Room, names: AdminNames): string | null {
+    if (room.kind === "GROUP") return names.group;
+    if (room.kind === "CHANNEL") return names.channel;
+    return null;
+  }
+}

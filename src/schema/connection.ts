@@ -1,0 +1,92 @@
+// Relay-style connections (edges { cursor node }, pageInfo), written by hand: the relay plugin
+// would also rewrite ids into global ids, and ours are the database's.
+import type { ObjectRef } from "@pothos/core";
+import { BadUserInputError } from "../errors.js";
+import { builder } from "./builder.js";
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+export interface Connection<T> {
+  edges: Array<Edge<T>>;
+  pageInfo: PageInfo;
+}
+
+export const PageInfoRef = builder.objectRef<PageInfo>("PageInfo").implement({
+  description: "Where a page sits in its list.",
+  fields: (t) => ({
+    hasNextPage: t.exposeBoolean("hasNextPage"),
+    hasPreviousPage: t.exposeBoolean("hasPreviousPage"),
+    startCursor: t.exposeString("startCursor", { nullable: true }),
+    endCursor: t.exposeString("endCursor", { nullable: true }),
+  }),
+});
+
+/** Defines `<Name>Connection` and `<Name>Edge` for a node type. */
+export function connectionRef<T>(name: string, node: ObjectRef<any, T>, description: string) {
+  const EdgeRef = builder.objectRef<Edge<T>>(`${name}Edge`).implement({
+    description: `One ${name} in a ${name}Connection.`,
+    fields: (t) => ({
+      cursor: t.exposeString("cursor"),
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      node: t.field({ type: node, resolve: (edge) => edge.node as any }),
+    }),
+  });
+  return builder.objectRef<Connection<T>>(`${name}Connection`).implement({
+    description,
+    fields: (t) => ({
+      edges: t.field({ type: [EdgeRef], resolve: (connection) => connection.edges }),
+      pageInfo: t.field({ type: PageInfoRef, resolve: (connection) => connection.pageInfo }),
+    }),
+  });
+}
+
+/** Opaque cursors: base64url of a JSON value. */
+export function encodeCursor(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString("base64url");
+}
+
+export function decodeCursor<T>(cursor: string, field: string, isValid: (value: unknown) => value is T): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw new BadUserInputError(`${field} is not a cursor this server issued.`, field);
+  }
+  if (!isValid(value)) throw new BadUserInputError(`${field} is not a cursor this server issued.`, field);
+  return value;
+}
+
+/** Cursor of lists ordered by (lastActivityAt desc, id desc). */
+export type ActivityCursor = [string, string];
+
+export const isActivityCursor = (value: unknown): value is ActivityCursor =>
+  Array.isArray(value) &&
+  value.length === 2 &&
+  typeof value[0] === "string" &&
+  !Number.isNaN(Date.parse(value[0])) &&
+  typeof value[1] === "string";
+
+/** Builds a forward page from rows fetched with `take: first + 1`. */
+export function forwardPage<T>(rows: T[], first: number, cursorOf: (row: T) => string, hadCursor: boolean): Connection<T> {
+  const page = rows.slice(0, first);
+  const edges = page.map((node) => ({ cursor: cursorOf(node), node }));
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: hadCursor,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}

@@ -1,0 +1,170 @@
+// The Message type, its attachments and reactions, and the `messages` history query.
+import type { Attachment, Message } from "../generated/sqlite/client.js";
+import type { Context } from "../context.js";
+import { viewerOf } from "../context.js";
+import { builder } from "./builder.js";
+import { connectionRef, decodeCursor, encodeCursor, type Connection } from "./connection.js";
+import { MessageRef, RoomRef, UserRef } from "./refs.js";
+import { pageSizeArg } from "./validate.js";
+
+export const MediaTypeEnum = builder.enumType("MediaType", {
+  description: "What an attachment holds. Video notes count as video, voice notes as audio.",
+  values: ["IMAGE", "VIDEO", "AUDIO", "FILE"] as const,
+});
+
+const AttachmentRef = builder.objectRef<Attachment>("Attachment").implement({
+  description: "A file hosted elsewhere, attached to a message.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    url: t.exposeString("url"),
+    mediaType: t.expose("mediaType", { type: MediaTypeEnum }),
+    mimeType: t.exposeString("mimeType"),
+    size: t.exposeInt("size", { description: "Bytes." }),
+    caption: t.exposeString("caption", { nullable: true }),
+    metadata: t.expose("metadata", { type: "JSON", description: "Width, height, duration, waveform, ..." }),
+  }),
+});
+
+interface ReactionCount {
+  content: string;
+  count: number;
+  reactedByViewer: boolean;
+}
+
+const ReactionCountRef = builder.objectRef<ReactionCount>("ReactionCount").implement({
+  description: "How many users reacted to a message with one reaction.",
+  fields: (t) => ({
+    content: t.exposeString("content"),
+    count: t.exposeInt("count"),
+    reactedByViewer: t.exposeBoolean("reactedByViewer"),
+  }),
+});
+
+/** A message the viewer may read, or null: replies and forwards may point into other rooms. */
+async function readableMessage(context: Context, id: string | null): Promise<Message | null> {
+  if (!id) return null;
+  const message = await context.loaders.message.load(id);
+  if (!message || message.isDeleted) return null;
+  return (await context.gate.allows(context.gate.messages([message.id]))) ? message : null;
+}
+
+MessageRef.implement({
+  description: "A message in a room.",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    seq: t.exposeInt("seq", { description: "Position in the room: strictly increasing, assigned by the server." }),
+    content: t.exposeString("content", { description: "Sanitised HTML (a small allow-list of tags)." }),
+    clientMsgId: t.exposeString("clientMsgId", { nullable: true, description: "The sender's idempotency key." }),
+    sender: t.field({
+      type: UserRef,
+      resolve: async (message, _args, context) => (await context.loaders.user.load(message.senderId))!,
+    }),
+    room: t.field({
+      type: RoomRef,
+      resolve: async (message, _args, context) => (await context.loaders.room.load(message.roomId))!,
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    editedAt: t.expose("editedAt", { type: "DateTime", nullable: true }),
+    isEdited: t.exposeBoolean("isEdited"),
+    isForwarded: t.exposeBoolean("isForwarded"),
+    replyTo: t.field({
+      type: MessageRef,
+      nullable: true,
+      description: "The message this replies to; null if deleted or not readable by the viewer.",
+      resolve: (message, _args, context) => readableMessage(context, message.replyToId),
+    }),
+    forwardedFrom: t.field({
+      type: MessageRef,
+      nullable: true,
+      description: "The original of a forward; null if deleted or not readable by the viewer.",
+      resolve: (message, _args, context) => readableMessage(context, message.forwardedFromId),
+    }),
+    attachments: t.field({
+      type: [AttachmentRef],
+      resolve: (message, _args, context) => context.loaders.attachments.load(message.id),
+    }),
+    reactions: t.field({
+      type: [ReactionCountRef],
+      description: "Reactions grouped by content, most frequent first.",
+      resolve: async (message, _args, context) => {
+        const viewerId = viewerOf(context).id;
+        const counts = new Map<string, ReactionCount>();
+        for (const reaction of await context.loaders.reactions.load(message.id)) {
+          const entry = counts.get(reaction.content) ?? { content: reaction.content, count: 0, reactedByViewer: false };
+          entry.count += 1;
+          entry.reactedByViewer ||= reaction.userId === viewerId;
+          counts.set(reaction.content, entry);
+        }
+        return [...counts.values()].sort((a, b) => b.count - a.count || a.content.localeCompare(b.content));
+      },
+    }),
+    viewerReaction: t.string({
+      nullable: true,
+      description: "The viewer's reaction, if any.",
+      resolve: async (message, _args, context) => {
+        const viewerId = viewerOf(context).id;
+        return (await context.loaders.reactions.load(message.id)).find((r) => r.userId === viewerId)?.content ?? null;
+      },
+    }),
+    readCount: t.int({
+      description: "Users other than the sender who marked it read.",
+      resolve: (message, _args, context) =>
+        context.db.readReceipt.count({ where: { messageId: message.id, userId: { not: message.senderId } } }),
+    }),
+    deliveredCount: t.int({
+      description: "Users other than the sender who acknowledged delivery.",
+      resolve: (message, _args, context) =>
+        context.db.deliveryAck.count({ where: { messageId: message.id, userId: { not: message.senderId } } }),
+    }),
+    readByViewer: t.boolean({
+      description: "The viewer marked it read (always true for the sender).",
+      resolve: async (message, _args, context) => {
+        const viewerId = viewerOf(context).id;
+        if (message.senderId === viewerId) return true;
+        const receipt = await context.db.readReceipt.findUnique({
+          where: { messageId_userId: { messageId: message.id, userId: viewerId } },
+        });
+        return receipt !== null;
+      },
+    }),
+  }),
+});
+
+const MessageConnection = connectionRef("Message", MessageRef, "Messages of a room in sequence order.");
+
+const isSeqCursor = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
+
+builder.queryField("messages", (t) =>
+  t.field({
+    type: MessageConnection,
+    description:
+      "A page of a room's history in `seq` order, ending just before `before` (or at the newest). " +
+      "Deleted messages are left out. Page through older messages with `before: pageInfo.startCursor`.",
+    args: {
+      roomId: t.arg.id({ required: true }),
+      last: t.arg.int({ required: false, description: "Page size, at most 100 (default 50)." }),
+      before: t.arg.string({ required: false }),
+    },
+    authScopes: (_root, args) => ({ roomMember: String(args.roomId) }),
+    resolve: async (_root, args, context): Promise<Connection<Message>> => {
+      const last = pageSizeArg(args.last, "last");
+      const before = args.before ? decodeCursor(args.before, "before", isSeqCursor) : null;
+      const rows = await context.db.message.findMany({
+        where: { roomId: String(args.roomId), isDeleted: false, ...(before !== null && { seq: { lt: before } }) },
+        orderBy: { seq: "desc" },
+        take: last + 1,
+      });
+      const page = rows.slice(0, last).reverse();
+      const edges = page.map((node) => ({ cursor: encodeCursor(node.seq), node }));
+      return {
+        edges,
+        pageInfo: {
+          hasPreviousPage: rows.length > last,
+          hasNextPage: before !== null,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+      };
+    },
+  }),
+);

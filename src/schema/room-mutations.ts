@@ -1,0 +1,171 @@
+// Creating, updating and deleting rooms.
+import type { Prisma, Room } from "../generated/sqlite/client.js";
+import { viewerOf } from "../context.js";
+import { createRoom, deleteRoom, openOneToOneChat, updateRoom } from "../db/rooms.js";
+import { BadUserInputError } from "../errors.js";
+import {
+  DEFAULT_MAX_PARTICIPANTS,
+  DEFAULT_MAX_SUBSCRIBERS,
+  LIMITS,
+} from "../limits.js";
+import { checkId } from "../permissions/permission-helpers.js";
+import { builder } from "./builder.js";
+import { ChannelRef, GroupChatRef, OneToOneChatRef, RoomRef } from "./refs.js";
+import { idsArg, intArg, jsonObjectArg, textArg, urlArg } from "./validate.js";
+
+const CreateGroupChatInput = builder.inputType("CreateGroupChatInput", {
+  description: "A new group chat. The creator becomes participant and admin.",
+  fields: (t) => ({
+    name: t.string({ required: true, description: `At most ${LIMITS.nameLength} characters.` }),
+    description: t.string({ required: false }),
+    participantIds: t.idList({ required: false, description: `Other participants (at most ${LIMITS.idsPerList}).` }),
+    locked: t.boolean({ required: false, description: "Only the creator and admins may post. Default false." }),
+    joinApprovalRequired: t.boolean({ required: false, description: "Informational. Default false." }),
+    maxParticipants: t.int({ required: false, description: `Default ${DEFAULT_MAX_PARTICIPANTS}, at most ${LIMITS.maxGroupParticipants}.` }),
+    avatarUrl: t.string({ required: false }),
+    preferences: t.field({ type: "JSON", required: false, description: "A JSON object." }),
+  }),
+});
+
+const CreateChannelInput = builder.inputType("CreateChannelInput", {
+  description: "A new channel. The creator becomes subscriber and moderator.",
+  fields: (t) => ({
+    name: t.string({ required: true, description: `At most ${LIMITS.nameLength} characters.` }),
+    description: t.string({ required: false }),
+    subscriberIds: t.idList({ required: false, description: `Other subscribers (at most ${LIMITS.idsPerList}).` }),
+    isPublic: t.boolean({ required: false, description: "Anyone may join. Default false." }),
+    maxSubscribers: t.int({ required: false, description: `Default ${DEFAULT_MAX_SUBSCRIBERS}, at most ${LIMITS.maxChannelSubscribers}.` }),
+    avatarUrl: t.string({ required: false }),
+    preferences: t.field({ type: "JSON", required: false, description: "A JSON object." }),
+  }),
+});
+
+const UpdateRoomInput = builder.inputType("UpdateRoomInput", {
+  description:
+    "Settings to change; omitted fields stay. null clears description and avatarUrl. " +
+    "One-to-one chats only have preferences; locked and joinApprovalRequired are for groups, isPublic for channels.",
+  fields: (t) => ({
+    name: t.string({ required: false }),
+    description: t.string({ required: false }),
+    avatarUrl: t.string({ required: false }),
+    locked: t.boolean({ required: false }),
+    joinApprovalRequired: t.boolean({ required: false }),
+    isPublic: t.boolean({ required: false }),
+    preferences: t.field({ type: "JSON", required: false }),
+  }),
+});
+
+type UpdateArgs = typeof UpdateRoomInput.$inferInput;
+
+const optionalText = (value: string | null | undefined, field: string, max: number) =>
+  value === null || value === undefined ? null : textArg(value, field, max) || null;
+
+/** The columns an update may change in this room, each checked; anything else is refused. */
+function roomPatch(room: Room, input: UpdateArgs): Prisma.RoomUpdateInput {
+  const allowed: Record<Room["kind"], Array<keyof UpdateArgs>> = {
+    ONE_TO_ONE: ["preferences"],
+    GROUP: ["name", "description", "avatarUrl", "locked", "joinApprovalRequired", "preferences"],
+    CHANNEL: ["name", "description", "avatarUrl", "isPublic", "preferences"],
+  };
+  const patch: Prisma.RoomUpdateInput = {};
+  for (const key of Object.keys(input) as Array<keyof UpdateArgs>) {
+    const value = input[key];
+    if (value === undefined) continue;
+    if (!allowed[room.kind].includes(key)) {
+      throw new BadUserInputError(`${key} cannot be set on a ${room.kind.toLowerCase().replace(/_/g, "-")} room.`, key);
+    }
+    switch (key) {
+      case "name":
+        if (value === null) throw new BadUserInputError("name cannot be cleared.", "name");
+        patch.name = textArg(value as string, "name", LIMITS.nameLength, true);
+        break;
+      case "description":
+        patch.description = optionalText(value as string | null, "description", LIMITS.descriptionLength);
+        break;
+      case "avatarUrl":
+        patch.avatarUrl = value === null ? null : urlArg(value as string, "avatarUrl");
+        break;
+      case "preferences":
+        patch.preferences = jsonObjectArg(value, "preferences") as Prisma.InputJsonObject;
+        break;
+      default:
+        if (value === null) throw new BadUserInputError(`${key} cannot be null.`, key);
+        patch[key] = value as boolean;
+    }
+  }
+  if (Object.keys(patch).length === 0) throw new BadUserInputError("input changes nothing.", "input");
+  return patch;
+}
+
+builder.mutationFields((t) => ({
+  createOneToOneChat: t.field({
+    type: OneToOneChatRef,
+    description: "Opens the chat with another user, or returns the existing one: a pair has one chat.",
+    args: { userId: t.arg.id({ required: true }) },
+    authScopes: { canCreateRoom: "ONE_TO_ONE" },
+    resolve: (_root, args, context) =>
+      openOneToOneChat(context.db, viewerOf(context).id, checkId(String(args.userId), "user")),
+  }),
+  createGroupChat: t.field({
+    type: GroupChatRef,
+    args: { input: t.arg({ type: CreateGroupChatInput, required: true }) },
+    authScopes: { canCreateRoom: "GROUP" },
+    resolve: (_root, { input }, context) =>
+      createRoom(context.db, {
+        kind: "GROUP",
+        creatorId: viewerOf(context).id,
+        name: textArg(input.name, "name", LIMITS.nameLength, true),
+        description: optionalText(input.description, "description", LIMITS.descriptionLength),
+        avatarUrl: input.avatarUrl ? urlArg(input.avatarUrl, "avatarUrl") : null,
+        locked: input.locked ?? false,
+        joinApprovalRequired: input.joinApprovalRequired ?? false,
+        isPublic: false,
+        maxMembers: intArg(input.maxParticipants ?? DEFAULT_MAX_PARTICIPANTS, "maxParticipants", 2, LIMITS.maxGroupParticipants),
+        preferences: (input.preferences === null || input.preferences === undefined
+          ? {}
+          : jsonObjectArg(input.preferences, "preferences")) as Prisma.InputJsonObject,
+        memberIds: input.participantIds?.length ? idsArg(input.participantIds.map(String), "participantIds", "user") : [],
+      }),
+  }),
+  createChannel: t.field({
+    type: ChannelRef,
+    args: { input: t.arg({ type: CreateChannelInput, required: true }) },
+    authScopes: { canCreateRoom: "CHANNEL" },
+    resolve: (_root, { input }, context) =>
+      createRoom(context.db, {
+        kind: "CHANNEL",
+        creatorId: viewerOf(context).id,
+        name: textArg(input.name, "name", LIMITS.nameLength, true),
+        description: optionalText(input.description, "description", LIMITS.descriptionLength),
+        avatarUrl: input.avatarUrl ? urlArg(input.avatarUrl, "avatarUrl") : null,
+        locked: false,
+        joinApprovalRequired: false,
+        isPublic: input.isPublic ?? false,
+        maxMembers: intArg(input.maxSubscribers ?? DEFAULT_MAX_SUBSCRIBERS, "maxSubscribers", 1, LIMITS.maxChannelSubscribers),
+        preferences: (input.preferences === null || input.preferences === undefined
+          ? {}
+          : jsonObjectArg(input.preferences, "preferences")) as Prisma.InputJsonObject,
+        memberIds: input.subscriberIds?.length ? idsArg(input.subscriberIds.map(String), "subscriberIds", "user") : [],
+      }),
+  }),
+  updateRoom: t.field({
+    type: RoomRef,
+    description: "Changes a room's settings: admins of groups, moderators of channels, either participant of a chat.",
+    args: { roomId: t.arg.id({ required: true }), input: t.arg({ type: UpdateRoomInput, required: true }) },
+    authScopes: (_root, args) => ({ roomAdmin: { roomId: String(args.roomId), action: "update" } }),
+    resolve: async (_root, args, context) => {
+      const [, room] = await context.gate.admin(String(args.roomId), "update");
+      return updateRoom(context.db, room.id, roomPatch(room, args.input));
+    },
+  }),
+  deleteRoom: t.id({
+    description: "Deletes a room with its messages: the creator of a group or channel, either participant of a chat.",
+    args: { roomId: t.arg.id({ required: true }) },
+    authScopes: (_root, args) => ({ roomAdmin: { roomId: String(args.roomId), action: "delete" } }),
+    resolve: async (_root, args, context) => {
+      const [, room] = await context.gate.admin(String(args.roomId), "delete");
+      await deleteRoom(context.db, room.id);
+      return room.id;
+    },
+  }),
+}));

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { codeOf, createChannel, createChat, createGroup, ok, signIn } from "./harness/fixtures.js";
+import { startTestServer, stopTestServers, type TestServer } from "./harness/server.js";
+import { PROVIDERS } from "./harness/databases.js";
+
+afterAll(stopTestServers);
+
+describe.each(PROVIDERS)("rooms on %s", (provider) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(provider);
+    await signIn(server, "ann", "ben", "cat", "dan");
+  });
+
+  it("creates each kind of room with the creator in charge", async () => {
+    const groupId = await createGroup(server, "ann", ["ben", "cat"], { locked: true });
+    const group = await ok(server, "ann", `query($id: ID!) { room(id: $id) { __typename kind name memberCount viewerRole
+      ... on GroupChat { locked maxParticipants creator { id } admins { id } } viewerCan { sendMessages delete } } }`, { id: groupId });
+    expect(group.room).toEqual({
+      __typename: "GroupChat", kind: "GROUP", name: "group", memberCount: 3, viewerRole: "CREATOR",
+      locked: true, maxParticipants: 100, creator: { id: "ann" }, admins: [{ id: "ann" }],
+      viewerCan: { sendMessages: true, delete: true },
+    });
+    const channelId = await createChannel(server, "ann", ["ben"], { isPublic: true });
+    const channel = await ok(server, "ben", `query($id: ID!) { room(id: $id) { __typename viewerRole
+      ... on Channel { isPublic maxSubscribers moderators { id } } viewerCan { sendMessages delete } } }`, { id: channelId });
+    expect(channel.room).toEqual({
+      __typename: "Channel", viewerRole: "MEMBER", isPublic: true, maxSubscribers: 300, moderators: [{ id: "ann" }],
+      viewerCan: { sendMessages: false, delete: false },
+    });
+  });
+
+  it("keeps one chat per pair, also when both sides open it at once", async () => {
+    const ids = await Promise.all([
+      createChat(server, "cat", "dan"), createChat(server, "dan", "cat"),
+      createChat(server, "cat", "dan"), createChat(server, "dan", "cat"),
+    ]);
+    expect(new Set(ids).size).toBe(1);
+    const chat = await ok(server, "cat", `query($id: ID!) { room(id: $id) { ... on OneToOneChat { peer { id } participants { id } } } }`, { id: ids[0] });
+    expect(chat.room).toEqual({ peer: { id: "dan" }, participants: [{ id: "cat" }, { id: "dan" }] });
+  });
+
+  it("refuses non-members, anonymous callers and unknown rooms with distinct codes", async () => {
+    const groupId = await createGroup(server, "ann", ["ben"]);
+    const query = `query($id: ID!) { room(id: $id) { id } }`;
+    expect(await codeOf(server, "cat", query, { id: groupId })).toBe("FORBIDDEN");
+    expect(await codeOf(server, null, query, { id: groupId })).toBe("UNAUTHENTICATED");
+    expect(await codeOf(server, "cat", query, { id: "8a1f1d8e-0000-4000-8000-000000000000" })).toBe("NOT_FOUND");
+    expect(await codeOf(server, "cat", query, { id: "not-a-uuid" })).toBe("BAD_USER_INPUT");
+  });
+});
