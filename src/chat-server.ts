@@ -11,7 +11,10 @@ import { migrateDatabase } from "./db/migrate.js";
 import { createUserUpserter } from "./db/users.js";
 import { loadPermissionHandler } from "./permissions/load-handler.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
+import { createMemoryBus, createRedisBus } from "./realtime/event-bus.js";
+import { RealtimeHub } from "./realtime/hub.js";
 import { createChatYoga } from "./server/yoga.js";
+
 
 export interface ChatServerOptions extends Partial<Config> {
   /** Replaces the JWT check: return the caller's identity, null if anonymous, or throw. */
@@ -28,6 +31,8 @@ export interface ChatServer {
   /** The registered PermissionHandler class (one instance is made per request). */
   readonly Handler: PermissionHandlerClass;
   readonly yoga: ReturnType<typeof createChatYoga>;
+  /** Publishes and streams room events (in process, or across instances through Redis). */
+  readonly realtime: RealtimeHub;
   readonly httpServer: Server;
   /** Set when the JWT secret was generated into DATA_DIR because JWT_SECRET is unset. */
   readonly generatedSecretFile: string | undefined;
@@ -47,20 +52,29 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const db = await createDb(config.DATABASE_URL);
   const upsertUser = createUserUpserter(db);
 
-  const services = { db, config, Handler };
-  const contextFor = async (input: Parameters<Authenticate>[0]) => {
+  const bus = config.REDIS_URL
+    ? await createRedisBus({ url: config.REDIS_URL, onError: (error) => console.error(`redis: ${error.message}`) })
+    : createMemoryBus();
+  const realtime = new RealtimeHub(bus, db);
+  const services = { db, config, Handler, realtime };
+  const viewerFor = async (input: Parameters<Authenticate>[0]) => {
     const identity = await authenticate(input);
-    return createContext(services, identity ? await upsertUser(identity) : null);
+    return identity ? upsertUser(identity) : null;
   };
 
-  const yoga = createChatYoga({ createContext: (request) => contextFor({ request }) });
+  const yoga = createChatYoga({
+    createContext: async (request) => createContext(services, await viewerFor({ request })),
+    createSocketContext: (viewer, transport) => createContext(services, viewer, transport),
+  });
   const httpServer = createServer(yoga);
+  let webSockets: { close(): Promise<void> } | null = null;
 
   return {
     config,
     db,
     Handler,
     yoga,
+    realtime,
     httpServer,
     generatedSecretFile: jwt?.generatedFile,
     async start() {
@@ -77,12 +91,16 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
       return { url: `http://${host}:${port}/graphql` };
     },
     async stop() {
+      // Sockets first: their subscriptions complete and clients hear 1001 (going away).
+      await webSockets?.close();
+      webSockets = null;
       if (httpServer.listening) {
         await new Promise<void>((resolve) => {
           httpServer.close(() => resolve());
           httpServer.closeAllConnections();
         });
       }
+      await realtime.close();
       await db.$disconnect();
     },
   };

@@ -22,6 +22,10 @@ export interface Config {
   MESSAGE_SOFT_DELETE: boolean;
   /** Create a notification per recipient for new messages, replies and reactions. @default true */
   ENABLE_NOTIFICATIONS: boolean;
+  /** Most messages a subscription resumed with `afterSeq` replays; more missed sends one reset event. @default 500 */
+  RESUME_REPLAY_LIMIT: number;
+  /** Events buffered per subscription for a client that does not keep up; past it the client is cut off. @default 1000 */
+  SUBSCRIPTION_BUFFER_LIMIT: number;
 }
 
 export type ConfigKey = keyof Config;
@@ -66,6 +70,8 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   "PERMISSION_HANDLER",
   "MESSAGE_SOFT_DELETE",
   "ENABLE_NOTIFICATIONS",
+  "RESUME_REPLAY_LIMIT",
+  "SUBSCRIPTION_BUFFER_LIMIT",
 ];
 
 function pick(key: ConfigKey, env: NodeJS.ProcessEnv, file: Source): unknown {
@@ -87,6 +93,15 @@ function asPort(value: unknown): number | undefined {
     throw new ConfigError(`PORT must be an integer from 0 to 65535, got ${JSON.stringify(value)}`);
   }
   return port;
+}
+
+function asCount(key: ConfigKey, value: unknown, max: number): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const count = typeof value === "number" ? value : Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > max) {
+    throw new ConfigError(`${key} must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return count;
 }
 
 function asBoolean(key: ConfigKey, value: unknown): boolean | undefined {
@@ -126,6 +141,8 @@ export function loadConfig(
     PERMISSION_HANDLER: asString("PERMISSION_HANDLER", get("PERMISSION_HANDLER")),
     MESSAGE_SOFT_DELETE: asBoolean("MESSAGE_SOFT_DELETE", get("MESSAGE_SOFT_DELETE")) ?? false,
     ENABLE_NOTIFICATIONS: asBoolean("ENABLE_NOTIFICATIONS", get("ENABLE_NOTIFICATIONS")) ?? true,
+    RESUME_REPLAY_LIMIT: asCount("RESUME_REPLAY_LIMIT", get("RESUME_REPLAY_LIMIT"), 100_000) ?? 500,
+    SUBSCRIPTION_BUFFER_LIMIT: asCount("SUBSCRIPTION_BUFFER_LIMIT", get("SUBSCRIPTION_BUFFER_LIMIT"), 1_000_000) ?? 1_000,
   };
   return Object.freeze(config);
 }

@@ -7,6 +7,15 @@ import { createLoaders, type Loaders } from "./db/loaders.js";
 import type { User } from "./generated/sqlite/client.js";
 import { PermissionGate } from "./permissions/permission-gate.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
+import type { RealtimeHub } from "./realtime/hub.js";
+
+/** What the transport lets the schema do to the connection an operation came in on. */
+export interface Transport {
+  /** Closes the connection of a subscriber that fell too far behind (WebSocket: close code 4008). */
+  disconnectSlowConsumer(): void;
+}
+
+const NO_TRANSPORT: Transport = { disconnectSlowConsumer: () => {} };
 
 export interface Context {
   /** The authenticated user, or null for an anonymous caller. */
@@ -16,18 +25,30 @@ export interface Context {
   /** The request's PermissionHandler, behind a per-request memo. */
   gate: PermissionGate;
   loaders: Loaders;
+  /** Publishes events after a change commits; streams them to subscribers. */
+  realtime: RealtimeHub;
+  transport: Transport;
 }
 
 export interface ContextServices {
   db: Db;
   config: Readonly<Config>;
   Handler: PermissionHandlerClass;
+  realtime: RealtimeHub;
 }
 
-export function createContext(services: ContextServices, viewer: User | null): Context {
-  const { db, config, Handler } = services;
+export function createContext(services: ContextServices, viewer: User | null, transport: Transport = NO_TRANSPORT): Context {
+  const { db, config, Handler, realtime } = services;
   const handler = new Handler({ db });
-  return { viewer, db, config, gate: new PermissionGate(handler, viewer, db), loaders: createLoaders(db) };
+  return {
+    viewer,
+    db,
+    config,
+    gate: new PermissionGate(handler, viewer, db),
+    loaders: createLoaders(db),
+    realtime,
+    transport,
+  };
 }
 
 /** The authenticated viewer of a field whose scopes already required one. */

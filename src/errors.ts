@@ -2,7 +2,15 @@
 // by Yoga as "Unexpected error." and logged. `seedCode` keeps the Django package's numbers.
 import { GraphQLError } from "graphql";
 
-export type ErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "BAD_USER_INPUT" | "CONFLICT" | "RATE_LIMITED";
+export type ErrorCode =
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "BAD_USER_INPUT"
+  | "CONFLICT"
+  | "RATE_LIMITED"
+  /** Subscriptions only: too many messages were missed to replay; reload through `messages`. */
+  | "RESYNC_REQUIRED";
 
 declare module "graphql" {
   interface GraphQLErrorExtensions {
@@ -12,7 +20,7 @@ declare module "graphql" {
   }
 }
 
-const SEED_CODES: Record<ErrorCode, number> = {
+const SEED_CODES: Partial<Record<ErrorCode, number>> = {
   UNAUTHENTICATED: 4001,
   FORBIDDEN: 4002,
   BAD_USER_INPUT: 4003,
@@ -23,7 +31,8 @@ const SEED_CODES: Record<ErrorCode, number> = {
 
 export class ChatError extends GraphQLError {
   constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
-    super(message, { extensions: { code, seedCode: SEED_CODES[code], ...extra } });
+    const seedCode = SEED_CODES[code];
+    super(message, { extensions: { code, ...(seedCode !== undefined && { seedCode }), ...extra } });
   }
 }
 
@@ -66,4 +75,10 @@ export function isUniqueViolation(error: unknown): boolean {
 /** Prisma's "record to update or delete does not exist". */
 export function isRecordMissing(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2025";
+}
+
+export class RateLimitedError extends ChatError {
+  constructor(message: string, retryAfterMs: number) {
+    super("RATE_LIMITED", message, { retryAfterMs });
+  }
 }

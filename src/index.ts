@@ -14,3 +14,22 @@ export {
   ConflictError,
   type ErrorCode,
 } from "./errors.js";
+
+// The permission system (see README "Permissions"): subclass PermissionHandler and register it.
+export {
+  PermissionHandler,
+  isPermissionHandlerClass,
+  type PermissionHandlerClass,
+} from "./permissions/permission-handler.js";
+export {
+  PermissionHelpers,
+  DEFAULT_ADMIN_NAMES,
+  type AdminAction,
+  type AdminNames,
+  type PermPhrase,
+  type PermissionHandlerContext,
+  type SendMessageData,
+} from "./permissions/permission-helpers.js";
+export { loadPermissionHandler, PermissionHandlerLoadError } from "./permissions/load-handler.js";
+export { getModel, getObjectOr404, withDb, type ModelName } from "./permissions/models.js";
+export type { Message, Room, RoomKind, RoomPermission, User } from "./generated/sqlite/client.js";

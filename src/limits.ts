@@ -29,6 +29,8 @@ export const LIMITS = {
   maxGroupParticipants: 1_000,
   /** Largest allowed maxSubscribers of a channel. */
   maxChannelSubscribers: 100_000,
+  /** Shortest interval between two setTyping of one user in one room. */
+  typingIntervalMs: 1_000,
 } as const;
 
 /** Defaults of the seed package. */

@@ -19,15 +19,20 @@ export async function requireUsers(db: Prisma.TransactionClient | Db, userIds: r
   if (found !== userIds.length) throw new NotFoundError("Unknown user id.");
 }
 
-/** The chat of two users, created if missing. A concurrent creation of the same pair yields one chat. */
-export async function openOneToOneChat(db: Db, viewerId: string, otherId: string): Promise<Room> {
+/** The chat of two users, created if missing (`created` lists its members then). A concurrent
+ * creation of the same pair yields one chat. */
+export async function openOneToOneChat(
+  db: Db,
+  viewerId: string,
+  otherId: string,
+): Promise<{ room: Room; created: string[] | null }> {
   if (viewerId === otherId) throw new BadUserInputError("A one-to-one chat needs another user.", "userId");
   const key = pairKey(viewerId, otherId);
   const existing = await db.room.findUnique({ where: { pairKey: key } });
-  if (existing) return existing;
+  if (existing) return { room: existing, created: null };
   await requireUsers(db, [otherId]);
   try {
-    return await db.room.create({
+    const room = await db.room.create({
       data: {
         kind: "ONE_TO_ONE",
         pairKey: key,
@@ -36,9 +41,10 @@ export async function openOneToOneChat(db: Db, viewerId: string, otherId: string
         members: { create: [{ userId: viewerId }, { userId: otherId }] },
       },
     });
+    return { room, created: [viewerId, otherId] };
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    return db.room.findUniqueOrThrow({ where: { pairKey: key } });
+    return { room: await db.room.findUniqueOrThrow({ where: { pairKey: key } }), created: null };
   }
 }
 

@@ -6,7 +6,10 @@ import "./connection.js";
 import "./user.js";
 import "./room.js";
 import "./room-mutations.js";
+import "./membership.js";
 import "./message.js";
+import "./message-mutations.js";
+import "./notification.js";
 
 export const schema = builder.toSchema();
 

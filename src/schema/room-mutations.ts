@@ -1,7 +1,8 @@
 // Creating, updating and deleting rooms.
 import type { Prisma, Room } from "../generated/sqlite/client.js";
 import { viewerOf } from "../context.js";
-import { createRoom, deleteRoom, openOneToOneChat, updateRoom } from "../db/rooms.js";
+import type { Context } from "../context.js";
+import { createRoom, deleteRoom, openOneToOneChat, updateRoom, type NewRoom } from "../db/rooms.js";
 import { BadUserInputError } from "../errors.js";
 import {
   DEFAULT_MAX_PARTICIPANTS,
@@ -9,6 +10,7 @@ import {
   LIMITS,
 } from "../limits.js";
 import { checkId } from "../permissions/permission-helpers.js";
+import { announceMembersAdded, announceRoomDeleted, announceRoomUpdated } from "../realtime/publish.js";
 import { builder } from "./builder.js";
 import { ChannelRef, GroupChatRef, OneToOneChatRef, RoomRef } from "./refs.js";
 import { idsArg, intArg, jsonObjectArg, textArg, urlArg } from "./validate.js";
@@ -97,21 +99,30 @@ function roomPatch(room: Room, input: UpdateArgs): Prisma.RoomUpdateInput {
   return patch;
 }
 
+async function createAndAnnounce(context: Context, input: NewRoom): Promise<Room> {
+  const room = await createRoom(context.db, input);
+  announceMembersAdded(context.realtime, room.id, [input.creatorId, ...input.memberIds.filter((id) => id !== input.creatorId)]);
+  return room;
+}
+
 builder.mutationFields((t) => ({
   createOneToOneChat: t.field({
     type: OneToOneChatRef,
     description: "Opens the chat with another user, or returns the existing one: a pair has one chat.",
     args: { userId: t.arg.id({ required: true }) },
     authScopes: { canCreateRoom: "ONE_TO_ONE" },
-    resolve: (_root, args, context) =>
-      openOneToOneChat(context.db, viewerOf(context).id, checkId(String(args.userId), "user")),
+    resolve: async (_root, args, context) => {
+      const { room, created } = await openOneToOneChat(context.db, viewerOf(context).id, checkId(String(args.userId), "user"));
+      if (created) announceMembersAdded(context.realtime, room.id, created);
+      return room;
+    },
   }),
   createGroupChat: t.field({
     type: GroupChatRef,
     args: { input: t.arg({ type: CreateGroupChatInput, required: true }) },
     authScopes: { canCreateRoom: "GROUP" },
     resolve: (_root, { input }, context) =>
-      createRoom(context.db, {
+      createAndAnnounce(context, {
         kind: "GROUP",
         creatorId: viewerOf(context).id,
         name: textArg(input.name, "name", LIMITS.nameLength, true),
@@ -132,7 +143,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateChannelInput, required: true }) },
     authScopes: { canCreateRoom: "CHANNEL" },
     resolve: (_root, { input }, context) =>
-      createRoom(context.db, {
+      createAndAnnounce(context, {
         kind: "CHANNEL",
         creatorId: viewerOf(context).id,
         name: textArg(input.name, "name", LIMITS.nameLength, true),
@@ -155,7 +166,9 @@ builder.mutationFields((t) => ({
     authScopes: (_root, args) => ({ roomAdmin: { roomId: String(args.roomId), action: "update" } }),
     resolve: async (_root, args, context) => {
       const [, room] = await context.gate.admin(String(args.roomId), "update");
-      return updateRoom(context.db, room.id, roomPatch(room, args.input));
+      const updated = await updateRoom(context.db, room.id, roomPatch(room, args.input));
+      announceRoomUpdated(context.realtime, room.id);
+      return updated;
     },
   }),
   deleteRoom: t.id({
@@ -164,7 +177,7 @@ builder.mutationFields((t) => ({
     authScopes: (_root, args) => ({ roomAdmin: { roomId: String(args.roomId), action: "delete" } }),
     resolve: async (_root, args, context) => {
       const [, room] = await context.gate.admin(String(args.roomId), "delete");
-      await deleteRoom(context.db, room.id);
+      announceRoomDeleted(context.realtime, room.id, await deleteRoom(context.db, room.id));
       return room.id;
     },
   }),

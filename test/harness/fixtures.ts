@@ -59,3 +59,17 @@ export async function createChannel(
   });
   return data.createChannel.id;
 }
+
+/** Sends a message as `userId`; `extra` adds SendMessageInput fields. Returns its id and seq. */
+export async function sendMessage(
+  server: TestServer,
+  userId: string,
+  roomId: string,
+  content = "hello",
+  extra: Record<string, unknown> = {},
+): Promise<{ id: string; seq: number }> {
+  const data = await ok(server, userId, `mutation($input: SendMessageInput!) { sendMessage(input: $input) { id seq } }`, {
+    input: { roomId, content, ...extra },
+  });
+  return data.sendMessage;
+}

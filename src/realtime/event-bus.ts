@@ -1,0 +1,59 @@
+// The transport of events between instances: an in-process EventTarget, or Redis pub/sub
+// (@graphql-yoga/redis-event-target) when REDIS_URL is set. Redis only carries the signal:
+// messages live in the database, so a client that misses events resumes with afterSeq.
+import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import type { Redis as RedisClient } from "ioredis";
+
+export type BusListener = (payload: unknown) => void;
+
+export interface EventBus {
+  publish(topic: string, payload: unknown): void;
+  /** Calls `listener` for each payload published on `topic` until the returned function is called. */
+  subscribe(topic: string, listener: BusListener): () => void;
+  close(): Promise<void>;
+}
+
+interface MinimalEventTarget {
+  addEventListener(type: string, listener: (event: Event) => void): void;
+  removeEventListener(type: string, listener: (event: Event) => void): void;
+  dispatchEvent(event: Event): boolean;
+}
+
+function busOver(target: MinimalEventTarget, close: () => Promise<void>): EventBus {
+  return {
+    publish(topic, payload) {
+      target.dispatchEvent(new CustomEvent(topic, { detail: payload }));
+    },
+    subscribe(topic, listener) {
+      const handler = (event: Event) => listener((event as CustomEvent).detail);
+      target.addEventListener(topic, handler);
+      return () => target.removeEventListener(topic, handler);
+    },
+    close,
+  };
+}
+
+export function createMemoryBus(): EventBus {
+  return busOver(new EventTarget(), async () => {});
+}
+
+export interface RedisBusOptions {
+  url: string;
+  onError?: (error: Error) => void;
+}
+
+export async function createRedisBus({ url, onError }: RedisBusOptions): Promise<EventBus> {
+  const { Redis } = await import("ioredis");
+  // Publishing and subscribing need separate connections: a subscribed connection cannot publish.
+  const clients: RedisClient[] = [new Redis(url, { lazyConnect: true }), new Redis(url, { lazyConnect: true })];
+  for (const client of clients) {
+    // ioredis reconnects by itself; without a listener an error would crash the process.
+    client.on("error", (error: Error) => onError?.(error));
+  }
+  await Promise.all(clients.map((client) => client.connect()));
+  const [publishClient, subscribeClient] = clients as [RedisClient, RedisClient];
+  const target = createRedisEventTarget({ publishClient, subscribeClient }) as unknown as MinimalEventTarget;
+  return busOver(target, async () => {
+    await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
+  });
+}

@@ -1,0 +1,203 @@
+// The per-instance side of realtime: one channel per room that has local subscribers. A channel
+// listens to the room's topic once, keeps who may receive the room's events in memory (kept
+// current by the membership events themselves, so no query per subscriber per event), puts
+// message events in `seq` order, fetching a gap from the database when one shows, and loads each
+// event's payload once for all of its local subscribers.
+import type { Db } from "../db/client.js";
+import type { Attachment, Message, Reaction, Room, User } from "../generated/sqlite/client.js";
+import type { EventBus } from "./event-bus.js";
+import { membershipChange, roomTopic, userTopic, type RoomEvent, type UserEvent } from "./events.js";
+
+/** A message with what its payload shows, loaded once per event per instance. */
+export type LoadedMessage = Message & { attachments: Attachment[]; reactions: Reaction[]; sender: User };
+
+/** A room event as local subscribers receive it: with its payload loaded. */
+export type DeliveredEvent = RoomEvent & { message?: LoadedMessage | null; room?: Room | null };
+
+export type RoomListener = (event: DeliveredEvent) => void;
+
+export interface RoomWatch {
+  /** The last message seq this room's channel had delivered when the watch began. */
+  readonly startSeq: number;
+  /** May `userId` receive this room's events (member, or admitted at subscribe time)? */
+  mayReceive(userId: string): boolean;
+  /** Records that the PermissionHandler allowed `userId` at subscribe time. */
+  admit(userId: string): void;
+  stop(): void;
+}
+
+export const MESSAGE_INCLUDE = {
+  attachments: { orderBy: { position: "asc" } },
+  reactions: { orderBy: { createdAt: "asc" } },
+  sender: true,
+} as const;
+
+type Log = (message: string, error?: unknown) => void;
+
+class RoomChannel {
+  readonly listeners = new Set<RoomListener>();
+  readonly receivers = new Set<string>();
+  lastSeq = 0;
+  private chain: Promise<void>;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    readonly roomId: string,
+    private readonly db: Db,
+    bus: EventBus,
+    private readonly log: Log,
+  ) {
+    // Listen first, then read the state: events that arrive meanwhile wait on the chain.
+    this.unsubscribe = bus.subscribe(roomTopic(roomId), (payload) => this.enqueue(payload as RoomEvent));
+    this.chain = this.load();
+  }
+
+  get ready(): Promise<void> {
+    return this.chain;
+  }
+
+  private async load(): Promise<void> {
+    // In a transaction: on SQLite this waits for a send in flight, whose seq must not be skipped.
+    const room = await this.db.$transaction((tx) =>
+      tx.room.findUnique({ where: { id: this.roomId }, select: { lastSeq: true, members: { select: { userId: true } } } }),
+    );
+    this.lastSeq = room?.lastSeq ?? 0;
+    for (const member of room?.members ?? []) this.receivers.add(member.userId);
+  }
+
+  private enqueue(event: RoomEvent): void {
+    this.chain = this.chain.then(() => this.process(event)).catch((error) => this.log(`room ${this.roomId}: event failed`, error));
+  }
+
+  private async process(event: RoomEvent): Promise<void> {
+    if (event.kind === "MESSAGE_ADDED") return this.deliverMessages(event.seq);
+    const change = membershipChange(event);
+    if (change) for (const userId of change.added) this.receivers.add(userId);
+    this.deliver({ ...event, ...(await this.payloadOf(event)) });
+    // Removed users get the removal itself, then nothing more.
+    if (change) for (const userId of change.removed) this.receivers.delete(userId);
+  }
+
+  /** Delivers every message after lastSeq up to `seq`, in order: the event's own and any gap. */
+  private async deliverMessages(seq: number): Promise<void> {
+    if (seq <= this.lastSeq) return;
+    const messages = await this.db.message.findMany({
+      where: { roomId: this.roomId, seq: { gt: this.lastSeq, lte: seq }, isDeleted: false },
+      include: MESSAGE_INCLUDE,
+      orderBy: { seq: "asc" },
+    });
+    this.lastSeq = seq;
+    for (const message of messages) {
+      this.deliver({ kind: "MESSAGE_ADDED", roomId: this.roomId, seq: message.seq, messageId: message.id, message });
+    }
+  }
+
+  private async payloadOf(event: RoomEvent): Promise<Pick<DeliveredEvent, "message" | "room">> {
+    switch (event.kind) {
+      case "MESSAGE_EDITED":
+      case "REACTION_CHANGED":
+        return { message: await this.db.message.findUnique({ where: { id: event.messageId }, include: MESSAGE_INCLUDE }) };
+      case "ROOM_UPDATED":
+      case "MEMBERS_ADDED":
+      case "MEMBERS_REMOVED":
+        return { room: await this.db.room.findUnique({ where: { id: this.roomId } }) };
+      default:
+        return {};
+    }
+  }
+
+  private deliver(event: DeliveredEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.log(`room ${this.roomId}: a subscriber failed`, error);
+      }
+    }
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+}
+
+export class RealtimeHub {
+  private readonly channels = new Map<string, RoomChannel>();
+  private readonly userListeners = new Map<string, number>();
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly db: Db,
+    private readonly log: Log = (message, error) => console.error(message, error),
+  ) {}
+
+  publishRoom(event: RoomEvent): void {
+    this.bus.publish(roomTopic(event.roomId), event);
+  }
+
+  publishUser(event: UserEvent): void {
+    this.bus.publish(userTopic(event.userId), event);
+  }
+
+  /** Starts delivering the room's events to `listener`, once the channel knows its state. */
+  async watchRoom(roomId: string, listener: RoomListener): Promise<RoomWatch> {
+    let channel = this.channels.get(roomId);
+    if (!channel) {
+      channel = new RoomChannel(roomId, this.db, this.bus, this.log);
+      this.channels.set(roomId, channel);
+    }
+    const current = channel;
+    current.listeners.add(listener);
+    await current.ready;
+    let stopped = false;
+    return {
+      startSeq: current.lastSeq,
+      mayReceive: (userId) => current.receivers.has(userId),
+      admit: (userId) => current.receivers.add(userId),
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        current.listeners.delete(listener);
+        if (current.listeners.size === 0 && this.channels.get(roomId) === current) {
+          this.channels.delete(roomId);
+          current.close();
+        }
+      },
+    };
+  }
+
+  watchUser(userId: string, listener: (event: UserEvent) => void): () => void {
+    const stop = this.bus.subscribe(userTopic(userId), (payload) => listener(payload as UserEvent));
+    this.userListeners.set(userId, (this.userListeners.get(userId) ?? 0) + 1);
+    let stopped = false;
+    return () => {
+      if (stopped) return;
+      stopped = true;
+      stop();
+      const left = (this.userListeners.get(userId) ?? 1) - 1;
+      if (left > 0) this.userListeners.set(userId, left);
+      else this.userListeners.delete(userId);
+    };
+  }
+
+  /** Rooms with local subscribers (for metrics). */
+  get watchedRooms(): number {
+    return this.channels.size;
+  }
+
+  /** Local viewerEvents subscribers of one user (tests wait on it before they act). */
+  userListenerCount(userId: string): number {
+    return this.userListeners.get(userId) ?? 0;
+  }
+
+  /** Local subscribers of one room (tests wait on it before they act). */
+  listenerCount(roomId: string): number {
+    return this.channels.get(roomId)?.listeners.size ?? 0;
+  }
+
+  close(): Promise<void> {
+    for (const channel of this.channels.values()) channel.close();
+    this.channels.clear();
+    return this.bus.close();
+  }
+}

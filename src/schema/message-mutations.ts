@@ -1,0 +1,302 @@
+// Message mutations: send, edit, delete, reactions, read receipts and delivery. Each declares its
+// scope; the resolver checks the input and calls one data function of src/db/messages.ts.
+import type { Message, Prisma } from "../generated/sqlite/client.js";
+import type { Context } from "../context.js";
+import { viewerOf } from "../context.js";
+import { isBlankContent, sanitizeContent } from "../content/sanitize.js";
+import * as messages from "../db/messages.js";
+import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors.js";
+import { LIMITS } from "../limits.js";
+import { builder } from "./builder.js";
+import { MediaTypeEnum } from "./message.js";
+import { MessageRef } from "./refs.js";
+import { idsArg, intArg, jsonObjectArg, textArg, urlArg } from "./validate.js";
+
+/** The seed's attachment MIME allow-list (27 types). */
+export const ALLOWED_MIME_TYPES: ReadonlySet<string> = new Set([
+  "image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/heic",
+  "audio/mpeg", "audio/mp4", "audio/aac", "audio/ogg", "audio/wav", "audio/opus",
+  "video/mp4", "video/quicktime", "video/webm", "video/ogg", "video/x-msvideo", "video/x-matroska",
+  "application/pdf", "application/msword",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  "application/vnd.ms-excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+  "application/vnd.ms-powerpoint", "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  "text/plain", "text/csv",
+]);
+
+/** The MIME prefix each media type needs; FILE takes any allowed type. */
+const MEDIA_PREFIX: Record<"IMAGE" | "VIDEO" | "AUDIO" | "FILE", string> = {
+  IMAGE: "image/",
+  VIDEO: "video/",
+  AUDIO: "audio/",
+  FILE: "",
+};
+
+const MAX_SIZE = 2 ** 31 - 1;
+
+const AttachmentInput = builder.inputType("AttachmentInput", {
+  description: "A file hosted elsewhere, to attach to a new message.",
+  fields: (t) => ({
+    url: t.string({ required: true, description: `An http(s) URL of at most ${LIMITS.urlLength} characters.` }),
+    mediaType: t.field({
+      type: MediaTypeEnum,
+      required: true,
+      description: "Must agree with mimeType: IMAGE image/*, VIDEO video/*, AUDIO audio/*, FILE any.",
+    }),
+    mimeType: t.string({
+      required: true,
+      description: "One of 27 allowed types: common images, audio and video, office documents, PDF, text, CSV.",
+    }),
+    size: t.int({ required: false, description: "Bytes, 0 or more. Default 0." }),
+    caption: t.string({ required: false, description: `At most ${LIMITS.captionLength} characters.` }),
+    metadata: t.field({ type: "JSON", required: false, description: "A JSON object (width, duration, ...)." }),
+  }),
+});
+
+type AttachmentArgs = typeof AttachmentInput.$inferInput;
+
+const SendMessageInput = builder.inputType("SendMessageInput", {
+  description: "A new message. The sender is the viewer; the server sets seq, flags and timestamps.",
+  fields: (t) => ({
+    roomId: t.id({ required: true, description: "The room to post in." }),
+    content: t.string({
+      required: true,
+      description:
+        `HTML of at most ${LIMITS.contentLength} characters, sanitised. ` +
+        "May be empty only with attachments; must be empty for a forward.",
+    }),
+    clientMsgId: t.string({
+      required: false,
+      description: `The sender's idempotency key (at most ${LIMITS.clientMsgIdLength} characters): ` +
+        "sending it again to the same room returns the first message.",
+    }),
+    replyToId: t.id({ required: false, description: "A message the sender may read. Not with forwardFromId." }),
+    forwardFromId: t.id({
+      required: false,
+      description: "Forward this message (one the sender may read): its content and attachments are copied.",
+    }),
+    attachments: t.field({
+      type: [AttachmentInput],
+      required: { list: false, items: true },
+      description: `At most ${LIMITS.attachmentsPerMessage}. Not with forwardFromId.`,
+    }),
+  }),
+});
+
+type SendArgs = typeof SendMessageInput.$inferInput;
+
+/** Sanitised content, and whether it shows nothing. */
+function contentArg(value: string): { content: string; blank: boolean } {
+  const content = sanitizeContent(textArg(value, "content", LIMITS.contentLength)).trim();
+  return { content, blank: isBlankContent(content) };
+}
+
+function attachmentArg(input: AttachmentArgs, index: number): messages.NewAttachment {
+  const field = `attachments[${index}]`;
+  // MIME types are case-insensitive; stored in lower case.
+  const mimeType = input.mimeType.trim().toLowerCase();
+  if (!ALLOWED_MIME_TYPES.has(mimeType)) {
+    throw new BadUserInputError(`"${mimeType.slice(0, 100)}" is not an allowed type.`, `${field}.mimeType`);
+  }
+  if (!mimeType.startsWith(MEDIA_PREFIX[input.mediaType])) {
+    throw new BadUserInputError(`${mimeType} is not of media type ${input.mediaType}.`, `${field}.mimeType`);
+  }
+  return {
+    url: urlArg(input.url, `${field}.url`),
+    mediaType: input.mediaType,
+    mimeType,
+    size: intArg(input.size ?? 0, `${field}.size`, 0, MAX_SIZE),
+    caption: (input.caption && textArg(input.caption, `${field}.caption`, LIMITS.captionLength)) || null,
+    metadata: (input.metadata == null
+      ? {}
+      : jsonObjectArg(input.metadata, `${field}.metadata`)) as Prisma.InputJsonObject,
+  };
+}
+
+/** Refuses a reply or forward source the sender cannot read; missing or deleted is NOT_FOUND. */
+async function requireReadable(context: Context, messageId: string): Promise<void> {
+  if (!(await context.gate.messages([messageId]))) {
+    throw new ForbiddenError("You may not access the message you reply to or forward.");
+  }
+}
+
+/** The whitelisted message to store: only these fields reach the database. */
+async function newMessage(context: Context, roomId: string, input: SendArgs): Promise<messages.NewMessage> {
+  const replyToId = input.replyToId == null ? null : String(input.replyToId);
+  const forwardFromId = input.forwardFromId == null ? null : String(input.forwardFromId);
+  if (replyToId && forwardFromId) {
+    throw new BadUserInputError("A message can be a reply or a forward, not both.", "forwardFromId");
+  }
+  const clientMsgId =
+    input.clientMsgId == null ? null : textArg(input.clientMsgId, "clientMsgId", LIMITS.clientMsgIdLength, true);
+  let content = "";
+  let attachments: messages.NewAttachment[] = [];
+  if (forwardFromId) {
+    if (input.content !== "" || input.attachments != null) {
+      throw new BadUserInputError("A forward copies its source: send no content or attachments.", "content");
+    }
+  } else {
+    const given = input.attachments ?? [];
+    if (given.length > LIMITS.attachmentsPerMessage) {
+      const max = LIMITS.attachmentsPerMessage;
+      throw new BadUserInputError(`attachments may hold at most ${max} items.`, "attachments");
+    }
+    attachments = given.map(attachmentArg);
+    const checked = contentArg(input.content);
+    if (checked.blank && attachments.length === 0) {
+      throw new BadUserInputError("content must not be empty.", "content");
+    }
+    content = checked.content;
+  }
+  const source = replyToId ?? forwardFromId;
+  if (source) await requireReadable(context, source);
+  return {
+    roomId,
+    senderId: viewerOf(context).id,
+    content,
+    clientMsgId,
+    replyToId,
+    forwardFromId,
+    attachments,
+    notify: context.config.ENABLE_NOTIFICATIONS,
+  };
+}
+
+/** A message as it is now: this request's loaders may hold it from before the change. */
+async function reload(context: Context, messageId: string): Promise<Message> {
+  context.loaders.message.clear(messageId);
+  context.loaders.reactions.clear(messageId);
+  const message = await context.loaders.message.load(messageId);
+  if (!message) throw new NotFoundError();
+  return message;
+}
+
+const reloadAll = (context: Context, ids: string[]) =>
+  Promise.all(ids.map((id) => reload(context, id).catch(() => null))).then((rows) =>
+    rows.filter((row): row is Message => row !== null),
+  );
+
+/** Tells the room a reaction changed, and the sender of a new notification. */
+function announceReaction(context: Context, change: messages.ReactionChange): void {
+  if (!change.changed) return;
+  const userId = viewerOf(context).id;
+  context.realtime.publishRoom({ kind: "REACTION_CHANGED", roomId: change.roomId, messageId: change.messageId, userId });
+  if (change.notification) {
+    context.realtime.publishUser({
+      kind: "NOTIFICATION_ADDED",
+      roomId: change.roomId,
+      userId: change.notification.userId,
+      notificationId: change.notification.id,
+    });
+  }
+}
+
+const messageIdsArg = (ids: ReadonlyArray<string | number>) => idsArg(ids.map(String), "messageIds", "message");
+
+builder.mutationFields((t) => ({
+  sendMessage: t.field({
+    type: MessageRef,
+    description: "Posts a message (a reply, a forward, with attachments) and notifies the other members.",
+    args: { input: t.arg({ type: SendMessageInput, required: true, description: "The message." }) },
+    authScopes: (_root, args) => ({ canSendTo: String(args.input.roomId) }),
+    resolve: async (_root, { input }, context) => {
+      const [, room] = await context.gate.send(String(input.roomId));
+      const sent = await messages.sendMessage(context.db, await newMessage(context, room.id, input));
+      if (sent.created) {
+        context.realtime.publishRoom({ kind: "MESSAGE_ADDED", roomId: sent.roomId, seq: sent.seq, messageId: sent.message.id });
+      }
+      return sent.message;
+    },
+  }),
+  editMessage: t.field({
+    type: MessageRef,
+    description: "Replaces the content of a message the viewer sent, marking it edited. Not for forwards.",
+    args: {
+      messageId: t.arg.id({ required: true, description: "The message." }),
+      content: t.arg.string({ required: true, description: "The new content; same rules as sendMessage." }),
+    },
+    authScopes: (_root, args) => ({ isSenderOf: [String(args.messageId)] }),
+    resolve: async (_root, args, context) => {
+      const { content, blank } = contentArg(args.content);
+      const edited = await messages.editMessage(context.db, String(args.messageId), content, blank);
+      context.realtime.publishRoom({ kind: "MESSAGE_EDITED", roomId: edited.roomId, messageId: edited.id });
+      return edited;
+    },
+  }),
+  deleteMessages: t.idList({
+    description:
+      "Deletes messages the viewer sent, all from one room, with their notifications. Returns their ids. " +
+      "MESSAGE_SOFT_DELETE decides whether they are flagged or removed; either way they leave history.",
+    args: {
+      messageIds: t.arg.idList({ required: true, description: `At most ${LIMITS.idsPerList}, from one room.` }),
+    },
+    authScopes: (_root, args) => ({ isSenderOf: messageIdsArg(args.messageIds) }),
+    resolve: async (_root, args, context) => {
+      const ids = messageIdsArg(args.messageIds);
+      const [, room] = await context.gate.sender(ids);
+      const soft = context.config.MESSAGE_SOFT_DELETE;
+      const { messageIds } = await messages.deleteMessages(context.db, room.id, ids, soft);
+      if (messageIds.length > 0) context.realtime.publishRoom({ kind: "MESSAGES_DELETED", roomId: room.id, messageIds });
+      return messageIds;
+    },
+  }),
+  react: t.field({
+    type: MessageRef,
+    description: "Sets the viewer's one reaction to a message: another replaces it, the same again is a no-op.",
+    args: {
+      messageId: t.arg.id({ required: true, description: "The message." }),
+      content: t.arg.string({ required: true, description: `1 to ${LIMITS.reactionLength} characters, trimmed.` }),
+    },
+    authScopes: (_root, args) => ({ canReadMessages: [String(args.messageId)] }),
+    resolve: async (_root, args, context) => {
+      const content = textArg(args.content, "content", LIMITS.reactionLength, true);
+      const messageId = String(args.messageId);
+      const notify = context.config.ENABLE_NOTIFICATIONS;
+      announceReaction(context, await messages.react(context.db, messageId, viewerOf(context).id, content, notify));
+      return reload(context, messageId);
+    },
+  }),
+  removeReaction: t.field({
+    type: MessageRef,
+    description: "Removes the viewer's reaction to a message, if any.",
+    args: { messageId: t.arg.id({ required: true, description: "The message." }) },
+    authScopes: (_root, args) => ({ canReadMessages: [String(args.messageId)] }),
+    resolve: async (_root, args, context) => {
+      const messageId = String(args.messageId);
+      announceReaction(context, await messages.removeReaction(context.db, messageId, viewerOf(context).id));
+      return reload(context, messageId);
+    },
+  }),
+  markRead: t.field({
+    type: [MessageRef],
+    description:
+      "Marks messages read by the viewer (their own are skipped; again is harmless) and moves the viewer's " +
+      "read position in each room forward, which lowers unreadCount. Returns the listed messages.",
+    args: { messageIds: t.arg.idList({ required: true, description: `At most ${LIMITS.idsPerList}.` }) },
+    authScopes: (_root, args) => ({ canReadMessages: messageIdsArg(args.messageIds) }),
+    resolve: async (_root, args, context) => {
+      const ids = messageIdsArg(args.messageIds);
+      const userId = viewerOf(context).id;
+      for (const { roomId, messageIds } of await messages.markRead(context.db, userId, ids)) {
+        context.realtime.publishRoom({ kind: "READ_RECEIPT", roomId, messageIds, userId });
+      }
+      return reloadAll(context, ids);
+    },
+  }),
+  acknowledgeDelivery: t.field({
+    type: [MessageRef],
+    description:
+      "Acknowledges that messages reached the viewer's device (their own are skipped; again is harmless) and " +
+      "clears the viewer's notifications of them. Returns the listed messages.",
+    args: { messageIds: t.arg.idList({ required: true, description: `At most ${LIMITS.idsPerList}.` }) },
+    authScopes: (_root, args) => ({ canReadMessages: messageIdsArg(args.messageIds) }),
+    resolve: async (_root, args, context) => {
+      const ids = messageIdsArg(args.messageIds);
+      const userId = viewerOf(context).id;
+      for (const { roomId, messageIds } of await messages.acknowledgeDelivery(context.db, userId, ids)) {
+        context.realtime.publishRoom({ kind: "DELIVERY_ACK", roomId, messageIds, userId });
+      }
+      return reloadAll(context, ids);
+    },
+  }),
+}));

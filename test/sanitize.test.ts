@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { isBlankContent, sanitizeContent } from "../src/content/sanitize.js";
+
+// The seed's 20 XSS vectors (tests/conftest.py `html_payload`): input → stored content.
+const SEED_VECTORS: Array<[string, string]> = [
+  [`<script>alert('xss')</script>`, `alert('xss')`],
+  [`<p>Hello<script>alert(1)</script></p>`, `<p>Helloalert(1)</p>`],
+  [`<p onclick="alert(1)">Click me</p>`, `<p>Click me</p>`],
+  [`<a href="javascript:alert(1)">link</a>`, `<a>link</a>`],
+  [`<a href="JaVaScRiPt:alert(1)">link</a>`, `<a>link</a>`],
+  [`<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>`, `<a>x</a>`],
+  [`<img src="x" onerror="alert(1)">`, ``],
+  [`<svg onload="alert(1)"></svg>`, ``],
+  [`<p style="background:url(javascript:alert(1))">Test</p>`, `<p>Test</p>`],
+  [`<!--<script>alert(1)</script>-->`, ``],
+  [`<scr<script>ipt>alert(1)</scr</script>ipt>`, `ipt&gt;alert(1)ipt&gt;`],
+  [`<ul><li>Item<script>alert(1)</script></li></ul>`, `<ul><li>Itemalert(1)</li></ul>`],
+  [`<iframe src="https://evil.com"></iframe>`, ``],
+  [`<a href="https://example.com" onclick="alert(1)" class="x">ok</a>`, `<a href="https://example.com" class="x">ok</a>`],
+  [`<p id="test" class="safe">hello</p>`, `<p id="test" class="safe">hello</p>`],
+  [`&lt;script&gt;alert(1)&lt;/script&gt;`, `&lt;script&gt;alert(1)&lt;/script&gt;`],
+  [`<p onclick="alert(1)"><a href="javascript:alert(2)">x</a><script>alert(3)</script></p>`, `<p><a>x</a>alert(3)</p>`],
+  [`<a href="https://example.com" target="_blank">go</a>`, `<a href="https://example.com" target="_blank">go</a>`],
+  [`<p data-test="x" aria-label="y">hi</p>`, `<p>hi</p>`],
+  [`Hello<br><script>alert(1)</script>World`, `Hello<br>alert(1)World`],
+];
+
+describe("sanitizeContent", () => {
+  it("has all 20 seed vectors", () => {
+    expect(SEED_VECTORS).toHaveLength(20);
+  });
+
+  it.each(SEED_VECTORS)("%s", (input, expected) => {
+    expect(sanitizeContent(input)).toBe(expected);
+  });
+
+  it("keeps mailto links and drops other schemes in any case", () => {
+    expect(sanitizeContent(`<a href="mailto:a@example.com">m</a>`)).toBe(`<a href="mailto:a@example.com">m</a>`);
+    expect(sanitizeContent(`<a href="DATA:text/html,x">d</a><a href="vbscript:x">v</a>`)).toBe(`<a>d</a><a>v</a>`);
+    expect(sanitizeContent(`<a href="//evil.example/">p</a>`)).toBe(`<a>p</a>`);
+  });
+
+  it("writes void tags with their attributes the way the seed did", () => {
+    expect(sanitizeContent(`a<br class="x"/>b<br>`)).toBe(`a<br class="x">b<br>`);
+  });
+
+  it("keeps the text of other disallowed tags", () => {
+    expect(sanitizeContent(`<div><h1>Title</h1><u>under</u></div>`)).toBe(`Titleunder`);
+  });
+
+  it("tells blank content apart", () => {
+    expect(isBlankContent(sanitizeContent(`<p> </p><br>`))).toBe(true);
+    expect(isBlankContent(sanitizeContent(`<img src="x">`))).toBe(true);
+    expect(isBlankContent(sanitizeContent(`<p>0</p>`))).toBe(false);
+  });
+});
