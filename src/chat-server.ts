@@ -13,8 +13,13 @@ import { loadPermissionHandler } from "./permissions/load-handler.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
 import { createMemoryBus, createRedisBus } from "./realtime/event-bus.js";
 import { RealtimeHub } from "./realtime/hub.js";
+import { startGraphqlWs } from "./server/graphql-ws.js";
 import { createChatYoga } from "./server/yoga.js";
 
+/** Largest graphql-ws message a client may send: chat operations are small. */
+const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Unsent bytes after which a socket counts as a slow consumer. */
+const WS_MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export interface ChatServerOptions extends Partial<Config> {
   /** Replaces the JWT check: return the caller's identity, null if anonymous, or throw. */
@@ -79,6 +84,13 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     generatedSecretFile: jwt?.generatedFile,
     async start() {
       if (migrate) await migrateDatabase(config.DATABASE_URL);
+      webSockets = startGraphqlWs({
+        httpServer,
+        yoga,
+        authenticate: viewerFor,
+        maxPayload: WS_MAX_PAYLOAD_BYTES,
+        maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
+      });
       await new Promise<void>((resolve, reject) => {
         httpServer.once("error", reject);
         httpServer.listen(config.PORT, config.HOST, () => {

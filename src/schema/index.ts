@@ -10,6 +10,8 @@ import "./membership.js";
 import "./message.js";
 import "./message-mutations.js";
 import "./notification.js";
+import "./typing.js";
+import "./subscriptions.js";
 
 export const schema = builder.toSchema();
 

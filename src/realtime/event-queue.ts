@@ -1,0 +1,102 @@
+// A bounded async queue that a subscription resolver returns as its event stream. Events are
+// pushed by the hub; the transport pulls them. A consumer that falls `limit` events behind is
+// cut off through `onOverflow` instead of the server buffering without end.
+import { ChatError } from "../errors.js";
+export class EventQueue<T> implements AsyncIterableIterator<T> {
+  private readonly buffer: T[] = [];
+  private waiting: ((result: IteratorResult<T>) => void) | null = null;
+  private failWaiting: ((error: unknown) => void) | null = null;
+  private finished = false;
+  private failure: unknown = null;
+  private readonly cleanups: Array<() => void> = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly onOverflow: () => void,
+  ) {}
+
+  push(item: T): void {
+    if (this.finished) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = this.failWaiting = null;
+      resolve({ value: item, done: false });
+      return;
+    }
+    if (this.buffer.length >= this.limit) {
+      // A known condition, not a server fault: the client resumes with afterSeq.
+      this.fail(new ChatError("RESYNC_REQUIRED", "The subscriber fell too far behind; resubscribe with afterSeq."));
+      this.onOverflow();
+      return;
+    }
+    this.buffer.push(item);
+  }
+
+  /** True once the stream was ended, failed or returned. */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Ends the stream after what is buffered. */
+  end(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.runCleanups();
+    if (this.waiting && this.buffer.length === 0) {
+      const resolve = this.waiting;
+      this.waiting = this.failWaiting = null;
+      resolve({ value: undefined, done: true });
+    }
+  }
+
+  fail(error: unknown): void {
+    if (this.finished) return;
+    this.failure = error;
+    this.buffer.length = 0;
+    this.end();
+    if (this.failWaiting) {
+      const reject = this.failWaiting;
+      this.waiting = this.failWaiting = null;
+      reject(error);
+    }
+  }
+
+  /** Runs `cleanup` when the stream ends for any reason. */
+  onEnd(cleanup: () => void): void {
+    if (this.finished) cleanup();
+    else this.cleanups.push(cleanup);
+  }
+
+  private runCleanups(): void {
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift()!, done: false });
+    if (this.failure) {
+      const error = this.failure;
+      this.failure = null;
+      return Promise.reject(error);
+    }
+    if (this.finished) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.failWaiting = reject;
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.buffer.length = 0;
+    this.end();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  throw(error: unknown): Promise<IteratorResult<T>> {
+    this.fail(error);
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

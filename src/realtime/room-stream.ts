@@ -1,0 +1,144 @@
+// One subscriber's streams. A room stream with `afterSeq` first replays what the client missed
+// from the database, then continues live, dropping every message at or below the last one sent,
+// so nothing is lost or repeated even when messages arrive during the replay. Past the replay
+// limit it sends one reset event instead. A stream ends the moment its viewer stops being a
+// member (removed, left, room deleted).
+import type { Db } from "../db/client.js";
+import type { Room } from "../generated/sqlite/client.js";
+import type { UserEvent } from "./events.js";
+import { EventQueue } from "./event-queue.js";
+import { MESSAGE_INCLUDE, type DeliveredEvent, type RealtimeHub, type RoomWatch } from "./hub.js";
+
+export interface ResetEvent {
+  kind: "RESET";
+  roomId: string;
+  /** The room's newest seq: reload history through `messages`, then resume with this. */
+  latestSeq: number;
+}
+
+export type ViewerUserEvent = UserEvent & { room?: Room | null };
+
+export type StreamEvent = DeliveredEvent | ResetEvent | ViewerUserEvent;
+
+export interface StreamOptions {
+  hub: RealtimeHub;
+  db: Db;
+  viewerId: string;
+  /** Most messages a resume replays before it sends a reset instead. */
+  replayLimit: number;
+  /** Most events buffered for a subscriber that does not keep up. */
+  bufferLimit: number;
+  /** Called when the subscriber fell `bufferLimit` events behind. */
+  onOverflow: () => void;
+}
+
+/** Typing is for the others in the room, not for the typist's own devices. */
+const ownTyping = (event: DeliveredEvent, viewerId: string) => event.kind === "TYPING" && event.userId === viewerId;
+
+/** Does this event end the viewer's access to the room? */
+function endsAccess(event: DeliveredEvent, viewerId: string): boolean {
+  return event.kind === "ROOM_DELETED" || (event.kind === "MEMBERS_REMOVED" && event.userIds.includes(viewerId));
+}
+
+export async function openRoomStream(
+  options: StreamOptions & { roomId: string; afterSeq: number | null; messagesOnly: boolean },
+): Promise<EventQueue<StreamEvent>> {
+  const { hub, db, viewerId, roomId, afterSeq, messagesOnly } = options;
+  const queue = new EventQueue<StreamEvent>(options.bufferLimit, options.onOverflow);
+  const early: DeliveredEvent[] = [];
+  let replaying = true;
+  let lastSent = 0;
+
+  const handle = (event: DeliveredEvent, watch: RoomWatch) => {
+    if (event.kind === "MESSAGE_ADDED") {
+      if (event.seq <= lastSent) return;
+      lastSent = event.seq;
+    }
+    if (ownTyping(event, viewerId)) return;
+    const ending = endsAccess(event, viewerId);
+    if (!ending && !watch.mayReceive(viewerId)) return queue.end();
+    if (!messagesOnly || event.kind === "MESSAGE_ADDED") queue.push(event);
+    if (ending) queue.end();
+  };
+
+  let watch: RoomWatch | null = null;
+  watch = await hub.watchRoom(roomId, (event) => (replaying || !watch ? early.push(event) : handle(event, watch)));
+  const active = watch;
+  queue.onEnd(() => active.stop());
+  // The PermissionHandler allowed this viewer a moment ago (authorizeOnSubscribe).
+  active.admit(viewerId);
+
+  if (afterSeq === null) {
+    lastSent = active.startSeq;
+  } else {
+    // In a transaction: on SQLite this keeps a send that has not committed out of the replay.
+    const missed = await db.$transaction((tx) =>
+      tx.message.findMany({
+        where: { roomId, seq: { gt: afterSeq }, isDeleted: false },
+        include: MESSAGE_INCLUDE,
+        orderBy: { seq: "asc" },
+        take: options.replayLimit + 1,
+      }),
+    );
+    if (missed.length > options.replayLimit) {
+      const room = await db.room.findUnique({ where: { id: roomId }, select: { lastSeq: true } });
+      lastSent = Math.max(room?.lastSeq ?? 0, active.startSeq);
+      queue.push({ kind: "RESET", roomId, latestSeq: lastSent });
+    } else {
+      lastSent = afterSeq;
+      for (const message of missed) {
+        lastSent = message.seq;
+        queue.push({ kind: "MESSAGE_ADDED", roomId, seq: message.seq, messageId: message.id, message });
+      }
+    }
+  }
+  replaying = false;
+  for (const event of early.splice(0)) handle(event, active);
+  return queue;
+}
+
+/** Everything the viewer may see: the events of all their rooms, joins and removals, notifications. */
+export async function openViewerStream(options: StreamOptions): Promise<EventQueue<StreamEvent>> {
+  const { hub, db, viewerId } = options;
+  const queue = new EventQueue<StreamEvent>(options.bufferLimit, options.onOverflow);
+  const watches = new Map<string, RoomWatch>();
+
+  const unwatch = (roomId: string) => {
+    watches.get(roomId)?.stop();
+    watches.delete(roomId);
+  };
+  const watch = async (roomId: string, admit = false) => {
+    if (watches.has(roomId)) return;
+    const roomWatch = await hub.watchRoom(roomId, (event) => {
+      if (!watches.has(roomId) || ownTyping(event, viewerId)) return;
+      const ending = endsAccess(event, viewerId);
+      if (!ending && !roomWatch.mayReceive(viewerId)) return unwatch(roomId);
+      queue.push(event);
+      if (ending) unwatch(roomId);
+    });
+    // Just added: this instance may not have seen the room's MEMBERS_ADDED event yet.
+    if (admit) roomWatch.admit(viewerId);
+    if (queue.done) roomWatch.stop();
+    else watches.set(roomId, roomWatch);
+  };
+
+  const stopUser = hub.watchUser(viewerId, (event) => {
+    void (async () => {
+      if (event.kind === "ADDED_TO_ROOM") {
+        await watch(event.roomId, true);
+        queue.push({ ...event, room: await db.room.findUnique({ where: { id: event.roomId } }) });
+      } else {
+        if (event.kind === "REMOVED_FROM_ROOM") unwatch(event.roomId);
+        queue.push(event);
+      }
+    })().catch((error: unknown) => queue.fail(error));
+  });
+  queue.onEnd(() => {
+    stopUser();
+    for (const roomId of [...watches.keys()]) unwatch(roomId);
+  });
+
+  const rooms = await db.roomMember.findMany({ where: { userId: viewerId }, select: { roomId: true } });
+  await Promise.all(rooms.map((room) => watch(room.roomId)));
+  return queue;
+}

@@ -1,0 +1,213 @@
+// Subscriptions (messageAdded, roomEvents, viewerEvents), their event types, and setTyping.
+// Subscribe-time access is checked by the scopes (authorizeOnSubscribe); after that the realtime
+// hub decides per event from its in-memory membership, without asking the database.
+import type { Context } from "../context.js";
+import { viewerOf } from "../context.js";
+import { ChatError } from "../errors.js";
+import type { Room } from "../generated/sqlite/client.js";
+import type { LoadedMessage } from "../realtime/hub.js";
+import { openRoomStream, openViewerStream, type StreamEvent } from "../realtime/room-stream.js";
+import { builder } from "./builder.js";
+import { MessageRef, RoomRef, UserRef } from "./refs.js";
+import { intArg } from "./validate.js";
+
+const EVENT_KINDS = [
+  "MESSAGE_ADDED",
+  "MESSAGE_EDITED",
+  "MESSAGES_DELETED",
+  "REACTION_CHANGED",
+  "READ_RECEIPT",
+  "DELIVERY_ACK",
+  "TYPING",
+  "MEMBERS_ADDED",
+  "MEMBERS_REMOVED",
+  "ROOM_UPDATED",
+  "ROOM_DELETED",
+  "RESET",
+  "ADDED_TO_ROOM",
+  "REMOVED_FROM_ROOM",
+  "NOTIFICATION_ADDED",
+] as const;
+
+const ChatEventKindEnum = builder.enumType("ChatEventKind", {
+  description: "What happened. RESET: too many messages were missed to replay; reload through `messages`.",
+  values: EVENT_KINDS,
+});
+
+type Kind = (typeof EVENT_KINDS)[number];
+type EventOf<K extends Kind> = Extract<StreamEvent, { kind: K }>;
+
+/** Hands the payload the hub loaded once to this subscriber's loaders, so fields read no rows. */
+function primed(context: Context, message: LoadedMessage): LoadedMessage {
+  const { loaders } = context;
+  loaders.attachments.clear(message.id).prime(message.id, message.attachments);
+  loaders.reactions.clear(message.id).prime(message.id, message.reactions);
+  loaders.user.clear(message.senderId).prime(message.senderId, message.sender);
+  loaders.message.clear(message.id).prime(message.id, message);
+  return message;
+}
+
+const ChatEventRef = builder.interfaceRef<StreamEvent>("ChatEvent").implement({
+  description: "Something that happened in a room, or to the viewer.",
+  resolveType: (event) =>
+    ({
+      MESSAGE_ADDED: "MessageAddedEvent",
+      MESSAGE_EDITED: "MessageEditedEvent",
+      MESSAGES_DELETED: "MessagesDeletedEvent",
+      REACTION_CHANGED: "ReactionChangedEvent",
+      READ_RECEIPT: "ReadReceiptEvent",
+      DELIVERY_ACK: "DeliveryAckEvent",
+      TYPING: "TypingEvent",
+      MEMBERS_ADDED: "MembersAddedEvent",
+      MEMBERS_REMOVED: "MembersRemovedEvent",
+      ROOM_UPDATED: "RoomUpdatedEvent",
+      ROOM_DELETED: "RoomDeletedEvent",
+      RESET: "RoomResetEvent",
+      ADDED_TO_ROOM: "AddedToRoomEvent",
+      REMOVED_FROM_ROOM: "RemovedFromRoomEvent",
+      NOTIFICATION_ADDED: "NotificationAddedEvent",
+    })[event.kind],
+  fields: (t) => ({
+    kind: t.field({ type: ChatEventKindEnum, resolve: (event) => event.kind }),
+    roomId: t.id({ resolve: (event) => event.roomId }),
+  }),
+});
+
+/** Defines one event type implementing ChatEvent. */
+function eventType<K extends Kind>(kind: K, name: string, description: string, fields: (t: any) => Record<string, any> = () => ({})) {
+  return builder.objectRef<EventOf<K>>(name).implement({
+    description,
+    interfaces: [ChatEventRef],
+    isTypeOf: (event) => (event as StreamEvent).kind === kind,
+    fields,
+  });
+}
+
+const messageField = (t: any, description: string) =>
+  t.field({
+    type: MessageRef,
+    nullable: true,
+    description,
+    resolve: (event: { message?: LoadedMessage | null }, _args: unknown, context: Context) =>
+      event.message ? primed(context, event.message) : null,
+  });
+const userField = (t: any) =>
+  t.field({
+    type: UserRef,
+    nullable: true,
+    resolve: (event: { userId: string }, _args: unknown, context: Context) => context.loaders.user.load(event.userId),
+  });
+const roomField = (t: any, description: string) =>
+  t.field({
+    type: RoomRef,
+    nullable: true,
+    description,
+    resolve: (event: { room?: Room | null }) => event.room ?? null,
+  });
+
+eventType("MESSAGE_ADDED", "MessageAddedEvent", "A message was sent.", (t) => ({
+  seq: t.int({ resolve: (event: EventOf<"MESSAGE_ADDED">) => event.seq }),
+  message: messageField(t, "The message; null if it was deleted before delivery."),
+}));
+eventType("MESSAGE_EDITED", "MessageEditedEvent", "A message's content changed.", (t) => ({
+  message: messageField(t, "The edited message."),
+}));
+eventType("MESSAGES_DELETED", "MessagesDeletedEvent", "Messages were deleted.", (t) => ({
+  messageIds: t.idList({ resolve: (event: EventOf<"MESSAGES_DELETED">) => event.messageIds }),
+}));
+eventType("REACTION_CHANGED", "ReactionChangedEvent", "A user added, replaced or removed a reaction.", (t) => ({
+  user: userField(t),
+  message: messageField(t, "The message with its reactions now."),
+}));
+eventType("READ_RECEIPT", "ReadReceiptEvent", "A user read messages.", (t) => ({
+  user: userField(t),
+  messageIds: t.idList({ resolve: (event: EventOf<"READ_RECEIPT">) => event.messageIds }),
+}));
+eventType("DELIVERY_ACK", "DeliveryAckEvent", "A user's client received messages.", (t) => ({
+  user: userField(t),
+  messageIds: t.idList({ resolve: (event: EventOf<"DELIVERY_ACK">) => event.messageIds }),
+}));
+eventType("TYPING", "TypingEvent", "A user is typing (never stored; not sent back to the typist).", (t) => ({
+  user: userField(t),
+}));
+eventType("MEMBERS_ADDED", "MembersAddedEvent", "Users joined or were added.", (t) => ({
+  userIds: t.idList({ resolve: (event: EventOf<"MEMBERS_ADDED">) => event.userIds }),
+  room: roomField(t, "The room now."),
+}));
+eventType("MEMBERS_REMOVED", "MembersRemovedEvent", "Users left or were removed. A removed viewer's stream ends after it.", (t) => ({
+  userIds: t.idList({ resolve: (event: EventOf<"MEMBERS_REMOVED">) => event.userIds }),
+  room: roomField(t, "The room now; null if it is gone."),
+}));
+eventType("ROOM_UPDATED", "RoomUpdatedEvent", "The room's settings changed.", (t) => ({
+  room: roomField(t, "The room now."),
+}));
+eventType("ROOM_DELETED", "RoomDeletedEvent", "The room was deleted; the stream ends after it.");
+eventType("RESET", "RoomResetEvent", "Too many messages were missed to replay them: reload through `messages`.", (t) => ({
+  latestSeq: t.int({ resolve: (event: EventOf<"RESET">) => event.latestSeq }),
+}));
+eventType("ADDED_TO_ROOM", "AddedToRoomEvent", "The viewer was added to a room; its events follow.", (t) => ({
+  room: roomField(t, "The room."),
+}));
+eventType("REMOVED_FROM_ROOM", "RemovedFromRoomEvent", "The viewer left or was removed from a room; its events stop.");
+eventType("NOTIFICATION_ADDED", "NotificationAddedEvent", "The viewer got a notification (a reaction to their message).", (t) => ({
+  notificationId: t.id({ resolve: (event: EventOf<"NOTIFICATION_ADDED">) => event.notificationId }),
+}));
+
+function streamOptions(context: Context) {
+  return {
+    hub: context.realtime,
+    db: context.db,
+    viewerId: viewerOf(context).id,
+    replayLimit: context.config.RESUME_REPLAY_LIMIT,
+    bufferLimit: context.config.SUBSCRIPTION_BUFFER_LIMIT,
+    onOverflow: () => context.transport.disconnectSlowConsumer(),
+  };
+}
+
+const AFTER_SEQ = {
+  required: false,
+  description: "The last seq the client has: first every later message (or one reset past the replay limit), then live.",
+} as const;
+
+const checkedAfterSeq = (value: number | null | undefined) =>
+  value === null || value === undefined ? null : intArg(value, "afterSeq", 0, 2 ** 31 - 1);
+
+builder.subscriptionType({ description: "Live events. Over graphql-ws (WebSocket) or SSE on /graphql." });
+
+builder.subscriptionFields((t) => ({
+  messageAdded: t.field({
+    type: MessageRef,
+    nullable: true,
+    description:
+      "New messages of one room in seq order. A resume past the replay limit yields one error with " +
+      "extensions.code RESYNC_REQUIRED (and latestSeq), then live messages.",
+    args: { roomId: t.arg.id({ required: true }), afterSeq: t.arg.int(AFTER_SEQ) },
+    authScopes: (_root, args) => ({ roomMember: String(args.roomId) }),
+    subscribe: (_root, args, context) =>
+      openRoomStream({ ...streamOptions(context), roomId: String(args.roomId), afterSeq: checkedAfterSeq(args.afterSeq), messagesOnly: true }),
+    resolve: (event: StreamEvent, _args, context) => {
+      if (event.kind === "RESET") {
+        throw new ChatError("RESYNC_REQUIRED", "Too many messages were missed; reload through messages.", {
+          latestSeq: event.latestSeq,
+        });
+      }
+      return event.kind === "MESSAGE_ADDED" && event.message ? primed(context, event.message) : null;
+    },
+  }),
+  roomEvents: t.field({
+    type: ChatEventRef,
+    description: "Everything that happens in one room, message events in seq order.",
+    args: { roomId: t.arg.id({ required: true }), afterSeq: t.arg.int(AFTER_SEQ) },
+    authScopes: (_root, args) => ({ roomMember: String(args.roomId) }),
+    subscribe: (_root, args, context) =>
+      openRoomStream({ ...streamOptions(context), roomId: String(args.roomId), afterSeq: checkedAfterSeq(args.afterSeq), messagesOnly: false }),
+    resolve: (event: StreamEvent) => event,
+  }),
+  viewerEvents: t.field({
+    type: ChatEventRef,
+    description: "One stream for everything the viewer may see: events of all their rooms, being added or removed, notifications.",
+    authScopes: { authenticated: true },
+    subscribe: (_root, _args, context) => openViewerStream(streamOptions(context)),
+    resolve: (event: StreamEvent) => event,
+  }),
+}));
