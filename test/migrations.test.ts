@@ -1,28 +1,10 @@
 import { execFileSync } from "node:child_process";
-import Database from "better-sqlite3";
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseDatabaseUrl } from "../src/db/client.js";
 import { migrateDatabase, readMigrations } from "../src/db/migrate.js";
 import { createTestDatabase, dropTestDatabases, PROVIDERS } from "./harness/databases.js";
 import { describeDatabase, runScript } from "./harness/introspect.js";
 
 afterAll(dropTestDatabases);
-
-async function sql(url: string, statement: string): Promise<void> {
-  const target = parseDatabaseUrl(url);
-  if (target.provider === "sqlite") {
-    const db = new Database(target.location);
-    db.exec(statement);
-    db.close();
-    return;
-  }
-  const client = new pg.Client({ connectionString: target.location });
-  await client.connect();
-  await client.query(`SET search_path TO "${target.schema}"`);
-  await client.query(statement);
-  await client.end();
-}
 
 describe.each(PROVIDERS)("migrations on %s", (provider) => {
   it("applies the committed history once and then reports nothing pending", async () => {
@@ -50,7 +32,7 @@ describe.each(PROVIDERS)("migrations on %s", (provider) => {
   it("refuses to start when an applied migration was changed afterwards", async () => {
     const { url } = await createTestDatabase(provider);
     await migrateDatabase(url);
-    await sql(url, `UPDATE "_prisma_migrations" SET checksum = 'edited'`);
+    await runScript(url, `UPDATE "_prisma_migrations" SET checksum = 'edited'`);
     await expect(migrateDatabase(url)).rejects.toThrow(/was changed after it was applied/);
   });
 

@@ -111,9 +111,7 @@ export class PermissionHelpers {
     if (!(await this._isMember(user, room))) return [false, room];
     const grant = room.kind === "GROUP" ? grants.group : grants.channel;
     const allowed =
-      room.creatorId === user.id ||
-      (await this._hasRole(user, room, this._adminRelation(room, defaultAdminNames)!)) ||
-      (await this._hasGrant(user, room, grant));
+      (await this._isCreatorOrAdmin(user, room, defaultAdminNames)) || (await this._hasGrant(user, room, grant));
     return [allowed, room];
   }
 
@@ -128,8 +126,7 @@ export class PermissionHelpers {
     if (!(await this._isMember(user, room))) return [false, room];
     if (room.kind === "ONE_TO_ONE") return [true, room];
     if (room.kind === "GROUP" && !room.locked) return [true, room];
-    if (room.creatorId === user.id) return [true, room];
-    if (await this._hasRole(user, room, this._adminRelation(room, defaultAdminNames)!)) return [true, room];
+    if (await this._isCreatorOrAdmin(user, room, defaultAdminNames)) return [true, room];
     return [room.kind === "CHANNEL" && (await this._hasGrant(user, room, "CAN_SEND_MESSAGES")), room];
   }
 
@@ -146,8 +143,7 @@ export class PermissionHelpers {
     if (room.kind === "ONE_TO_ONE") return [await this._isMember(user, room), room];
     if (action === "delete") return [room.creatorId === user.id, room];
     if (!(await this._isMember(user, room))) return [false, room];
-    const isAdmin =
-      room.creatorId === user.id || (await this._hasRole(user, room, this._adminRelation(room, defaultAdminNames)!));
+    const isAdmin = await this._isCreatorOrAdmin(user, room, defaultAdminNames);
     return [isAdmin, room];
   }
 
@@ -211,6 +207,13 @@ export class PermissionHelpers {
       select: { userId: true },
     });
     return row !== null;
+  }
+
+  /** The creator, or in the relation `names` gives as admins for this kind of room. */
+  protected async _isCreatorOrAdmin(user: User, room: Room, names: AdminNames): Promise<boolean> {
+    if (room.creatorId === user.id) return true;
+    const relation = this._adminRelation(room, names);
+    return relation !== null && (await this._hasRole(user, room, relation));
   }
 
   /** The role relation that counts as admins in this room, or null for one-to-one chats. */
