@@ -2,6 +2,7 @@
 // It has no side effects until start(); main.ts is the only place that exits the process.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Registry } from "prom-client";
 import { createJwtAuthenticate, type Authenticate } from "./auth/authenticate.js";
 import { resolveJwtSecret } from "./auth/jwt-secret.js";
 import { loadConfig, type Config } from "./config.js";
@@ -9,15 +10,16 @@ import { createContext } from "./context.js";
 import { createDb, type Db } from "./db/client.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createUserUpserter } from "./db/users.js";
+import { createLogger, currentRequestLog, newRequestId, type Logger } from "./logger.js";
 import { loadPermissionHandler } from "./permissions/load-handler.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
+import { createRateLimits } from "./rate-limits.js";
 import { createMemoryBus, createRedisBus } from "./realtime/event-bus.js";
 import { RealtimeHub } from "./realtime/hub.js";
 import { startGraphqlWs } from "./server/graphql-ws.js";
+import { createChatMetrics } from "./server/plugins/use-metrics.js";
 import { createChatYoga } from "./server/yoga.js";
 
-/** Largest graphql-ws message a client may send: chat operations are small. */
-const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 /** Unsent bytes after which a socket counts as a slow consumer. */
 const WS_MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -28,6 +30,10 @@ export interface ChatServerOptions extends Partial<Config> {
   permissionHandler?: PermissionHandlerClass | string;
   /** Apply pending migrations in start(). @default true */
   migrate?: boolean;
+  /** A pino logger to write to instead of a new one on stdout at LOG_LEVEL (its own level applies). */
+  logger?: Logger;
+  /** How long stop() lets in-flight HTTP requests finish before it cuts connections, in ms. @default 10000 */
+  shutdownTimeoutMs?: number;
 }
 
 export interface ChatServer {
@@ -39,17 +45,30 @@ export interface ChatServer {
   /** Publishes and streams room events (in process, or across instances through Redis). */
   readonly realtime: RealtimeHub;
   readonly httpServer: Server;
+  /** The server's logger (JSON lines); request lines carry `reqId`. */
+  readonly log: Logger;
+  /** The Prometheus registry served at /metrics; an application may register its own metrics here. */
+  readonly metrics: Registry;
   /** Set when the JWT secret was generated into DATA_DIR because JWT_SECRET is unset. */
   readonly generatedSecretFile: string | undefined;
   /** Migrates the database and listens; resolves with the GraphQL endpoint's URL. */
   start(): Promise<{ url: string }>;
-  /** Stops accepting connections, closes open ones and the database. */
+  /** Graceful: stops accepting, closes WebSockets (1001), completes SSE subscriptions, lets in-flight
+   * requests finish (up to shutdownTimeoutMs), then closes Redis and the database. */
   stop(): Promise<void>;
 }
 
 export async function createChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
-  const { authenticate: customAuthenticate, permissionHandler, migrate = true, ...overrides } = options;
+  const {
+    authenticate: customAuthenticate,
+    permissionHandler,
+    migrate = true,
+    logger,
+    shutdownTimeoutMs = 10_000,
+    ...overrides
+  } = options;
   const config = loadConfig(overrides);
+  const log = logger ?? createLogger({ level: config.LOG_LEVEL });
   // A handler that cannot be loaded stops the start here, before anything listens.
   const Handler = await loadPermissionHandler(permissionHandler ?? config.PERMISSION_HANDLER);
   const jwt = customAuthenticate ? undefined : resolveJwtSecret(config);
@@ -57,19 +76,50 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const db = await createDb(config.DATABASE_URL);
   const upsertUser = createUserUpserter(db);
 
+  // ioredis retries every few seconds while Redis is away: log each distinct error once.
+  let redisError = "";
   const bus = config.REDIS_URL
-    ? await createRedisBus({ url: config.REDIS_URL, onError: (error) => console.error(`redis: ${error.message}`) })
+    ? await createRedisBus({
+        url: config.REDIS_URL,
+        onError: (error) => {
+          if (error.message !== redisError) log.warn({ err: error }, `redis: ${error.message}`);
+          redisError = error.message;
+        },
+        onReady: () => {
+          if (redisError) log.info("redis: connected again");
+          redisError = "";
+        },
+      })
     : createMemoryBus();
-  const realtime = new RealtimeHub(bus, db);
-  const services = { db, config, Handler, realtime };
+  const realtime = new RealtimeHub(bus, db, (message, error) => log.error({ err: error }, message));
+  const metrics = createChatMetrics({ watchedRooms: () => realtime.watchedRooms });
+  let stopping: Promise<void> | null = null;
+  // One set of rate limits per server, shared by all its requests and sockets.
+  const services = { db, config, Handler, realtime, limits: createRateLimits(config), log };
   const viewerFor = async (input: Parameters<Authenticate>[0]) => {
     const identity = await authenticate(input);
     return identity ? upsertUser(identity) : null;
   };
 
   const yoga = createChatYoga({
-    createContext: async (request) => createContext(services, await viewerFor({ request })),
-    createSocketContext: (viewer, transport) => createContext(services, viewer, transport),
+    config,
+    // HTTP: the request's logger (useRequestLog); graphql-ws: a new id per operation.
+    createContext: async (request) =>
+      createContext(services, await viewerFor({ request }), undefined, currentRequestLog()),
+    createSocketContext: (viewer, transport) =>
+      createContext(services, viewer, transport, log.child({ reqId: newRequestId() })),
+    log,
+    metrics,
+    readiness: {
+      checks: {
+        database: () => db.$queryRaw`SELECT 1`,
+        ...(config.REDIS_URL ? { redis: () => realtime.ping() } : {}),
+      },
+      log,
+      isStopping: () => stopping !== null,
+    },
+    // /demo hands out tokens only while the secret is the generated development one.
+    demo: { devTokenSecret: jwt?.generatedFile ? jwt.secret : undefined },
   });
   const httpServer = createServer(yoga);
   let webSockets: { close(): Promise<void> } | null = null;
@@ -81,6 +131,8 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     yoga,
     realtime,
     httpServer,
+    log,
+    metrics: metrics.registry,
     generatedSecretFile: jwt?.generatedFile,
     async start() {
       if (migrate) await migrateDatabase(config.DATABASE_URL);
@@ -88,7 +140,9 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         httpServer,
         yoga,
         authenticate: viewerFor,
-        maxPayload: WS_MAX_PAYLOAD_BYTES,
+        // A larger message closes the socket with 1009 (ws); chat operations are small.
+        maxPayload: config.MAX_REQUEST_BYTES,
+        maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
         maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
       });
       await new Promise<void>((resolve, reject) => {
@@ -102,18 +156,28 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
       const host = config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST;
       return { url: `http://${host}:${port}/graphql` };
     },
-    async stop() {
-      // Sockets first: their subscriptions complete and clients hear 1001 (going away).
-      await webSockets?.close();
-      webSockets = null;
-      if (httpServer.listening) {
-        await new Promise<void>((resolve) => {
-          httpServer.close(() => resolve());
-          httpServer.closeAllConnections();
-        });
-      }
-      await realtime.close();
-      await db.$disconnect();
+    stop() {
+      stopping ??= (async () => {
+        // From here /ready answers 503, and no new connection is accepted.
+        const closed = httpServer.listening
+          ? new Promise<void>((resolve) => httpServer.close(() => resolve()))
+          : Promise.resolve();
+        // Sockets first: clients hear 1001 (going away) and resume elsewhere; their subscriptions end.
+        await webSockets?.close();
+        webSockets = null;
+        // SSE subscriptions complete, which ends their responses.
+        realtime.endStreams();
+        // In-flight requests finish; keep-alive connections close once idle; past the timeout, all do.
+        const idle = setInterval(() => httpServer.closeIdleConnections(), 100);
+        const cutOff = setTimeout(() => httpServer.closeAllConnections(), shutdownTimeoutMs);
+        httpServer.closeIdleConnections();
+        await closed;
+        clearInterval(idle);
+        clearTimeout(cutOff);
+        await realtime.close();
+        await db.$disconnect();
+      })();
+      return stopping;
     },
   };
 }

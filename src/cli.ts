@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// realtime-chat-graphql <command>: start | migrate | token <userId> [--staff] [--name <username>]
+// realtime-chat-graphql <command>: start | migrate | token <userId> [--staff] [--name <username>] | seed-demo
 import { signToken } from "./auth/authenticate.js";
 import { resolveJwtSecret } from "./auth/jwt-secret.js";
 import { loadConfig } from "./config.js";
+import { createDb } from "./db/client.js";
 import { migrateDatabase } from "./db/migrate.js";
+import { seedDemo } from "./db/seed-demo.js";
 
 const USAGE = `usage: realtime-chat-graphql <command>
   start                                   start the server (same as npm start)
   migrate                                 apply pending database migrations
-  token <userId> [--staff] [--name NAME]  print a bearer token signed with the configured secret`;
+  token <userId> [--staff] [--name NAME]  print a bearer token signed with the configured secret
+  seed-demo                               add demo users, rooms and messages (once; safe to rerun)`;
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -29,6 +32,23 @@ async function run(argv: string[]): Promise<number> {
       const name = nameIndex >= 0 ? rest[nameIndex + 1] : undefined;
       const { secret } = resolveJwtSecret(loadConfig());
       console.log(await signToken(secret, { sub: userId, name, staff: rest.includes("--staff") }));
+      return 0;
+    }
+    case "seed-demo": {
+      const config = loadConfig();
+      await migrateDatabase(config.DATABASE_URL);
+      const db = await createDb(config.DATABASE_URL);
+      try {
+        const demo = await seedDemo(db, { notify: config.ENABLE_NOTIFICATIONS });
+        console.log(demo.created ? "demo data created" : "demo data already present; nothing added");
+        console.log(`users:   ${demo.users.join(", ")}`);
+        console.log(`group:   ${demo.group.id}  "${demo.group.name}" (alice, bob, carol)`);
+        console.log(`channel: ${demo.channel.id}  "${demo.channel.name}" (public; alice, bob)`);
+        console.log(`chat:    ${demo.chat.id}  (alice, bob)`);
+        console.log("tokens:  npm run --silent token -- alice   (or: npx realtime-chat-graphql token alice)");
+      } finally {
+        await db.$disconnect();
+      }
       return 0;
     }
   }

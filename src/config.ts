@@ -26,6 +26,26 @@ export interface Config {
   RESUME_REPLAY_LIMIT: number;
   /** Events buffered per subscription for a client that does not keep up; past it the client is cut off. @default 1000 */
   SUBSCRIPTION_BUFFER_LIMIT: number;
+  /** "development" shows GraphQL field suggestions and error details; anything else hides them. @default "production" */
+  NODE_ENV: string;
+  /** Least severe log level written (fatal, error, warn, info, debug, trace, silent). @default "info" */
+  LOG_LEVEL: string;
+  /** Deepest selection nesting an operation may have. @default 12 */
+  GRAPHQL_MAX_DEPTH: number;
+  /** Most aliases in one operation. @default 15 */
+  GRAPHQL_MAX_ALIASES: number;
+  /** Most tokens in one GraphQL document. @default 2000 */
+  GRAPHQL_MAX_TOKENS: number;
+  /** Highest estimated cost of one operation. @default 5000 */
+  GRAPHQL_MAX_COST: number;
+  /** Largest HTTP request body and WebSocket message, in bytes. @default 65536 */
+  MAX_REQUEST_BYTES: number;
+  /** sendMessage calls per user per minute (per instance). @default 60 */
+  RATE_LIMIT_MESSAGES_PER_MINUTE: number;
+  /** react calls per user per minute (per instance). @default 120 */
+  RATE_LIMIT_REACTIONS_PER_MINUTE: number;
+  /** Concurrent subscriptions on one WebSocket connection. @default 50 */
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: number;
 }
 
 export type ConfigKey = keyof Config;
@@ -72,7 +92,19 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   "ENABLE_NOTIFICATIONS",
   "RESUME_REPLAY_LIMIT",
   "SUBSCRIPTION_BUFFER_LIMIT",
+  "NODE_ENV",
+  "LOG_LEVEL",
+  "GRAPHQL_MAX_DEPTH",
+  "GRAPHQL_MAX_ALIASES",
+  "GRAPHQL_MAX_TOKENS",
+  "GRAPHQL_MAX_COST",
+  "MAX_REQUEST_BYTES",
+  "RATE_LIMIT_MESSAGES_PER_MINUTE",
+  "RATE_LIMIT_REACTIONS_PER_MINUTE",
+  "MAX_SUBSCRIPTIONS_PER_CONNECTION",
 ];
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 function pick(key: ConfigKey, env: NodeJS.ProcessEnv, file: Source): unknown {
   const fromEnv = env[key];
@@ -112,6 +144,11 @@ function asBoolean(key: ConfigKey, value: unknown): boolean | undefined {
   throw new ConfigError(`${key} must be true or false, got ${JSON.stringify(value)}`);
 }
 
+function asLogLevel(value: string): string {
+  if (!LOG_LEVELS.includes(value)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${value}"`);
+  return value;
+}
+
 function checkDatabaseUrl(url: string): string {
   if (url.startsWith("file:") || /^postgres(ql)?:\/\//.test(url)) return url;
   throw new ConfigError(`DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)`);
@@ -143,6 +180,16 @@ export function loadConfig(
     ENABLE_NOTIFICATIONS: asBoolean("ENABLE_NOTIFICATIONS", get("ENABLE_NOTIFICATIONS")) ?? true,
     RESUME_REPLAY_LIMIT: asCount("RESUME_REPLAY_LIMIT", get("RESUME_REPLAY_LIMIT"), 100_000) ?? 500,
     SUBSCRIPTION_BUFFER_LIMIT: asCount("SUBSCRIPTION_BUFFER_LIMIT", get("SUBSCRIPTION_BUFFER_LIMIT"), 1_000_000) ?? 1_000,
+    NODE_ENV: asString("NODE_ENV", get("NODE_ENV")) ?? "production",
+    LOG_LEVEL: asLogLevel(asString("LOG_LEVEL", get("LOG_LEVEL")) ?? "info"),
+    GRAPHQL_MAX_DEPTH: asCount("GRAPHQL_MAX_DEPTH", get("GRAPHQL_MAX_DEPTH"), 1_000) ?? 12,
+    GRAPHQL_MAX_ALIASES: asCount("GRAPHQL_MAX_ALIASES", get("GRAPHQL_MAX_ALIASES"), 1_000) ?? 15,
+    GRAPHQL_MAX_TOKENS: asCount("GRAPHQL_MAX_TOKENS", get("GRAPHQL_MAX_TOKENS"), 1_000_000) ?? 2_000,
+    GRAPHQL_MAX_COST: asCount("GRAPHQL_MAX_COST", get("GRAPHQL_MAX_COST"), 10_000_000) ?? 5_000,
+    MAX_REQUEST_BYTES: asCount("MAX_REQUEST_BYTES", get("MAX_REQUEST_BYTES"), 100 * 1024 * 1024) ?? 65_536,
+    RATE_LIMIT_MESSAGES_PER_MINUTE: asCount("RATE_LIMIT_MESSAGES_PER_MINUTE", get("RATE_LIMIT_MESSAGES_PER_MINUTE"), 1_000_000) ?? 60,
+    RATE_LIMIT_REACTIONS_PER_MINUTE: asCount("RATE_LIMIT_REACTIONS_PER_MINUTE", get("RATE_LIMIT_REACTIONS_PER_MINUTE"), 1_000_000) ?? 120,
+    MAX_SUBSCRIPTIONS_PER_CONNECTION: asCount("MAX_SUBSCRIPTIONS_PER_CONNECTION", get("MAX_SUBSCRIPTIONS_PER_CONNECTION"), 100_000) ?? 50,
   };
   return Object.freeze(config);
 }

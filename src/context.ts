@@ -5,8 +5,10 @@ import type { Config } from "./config.js";
 import type { Db } from "./db/client.js";
 import { createLoaders, type Loaders } from "./db/loaders.js";
 import type { User } from "./generated/sqlite/client.js";
+import type { Logger } from "./logger.js";
 import { PermissionGate } from "./permissions/permission-gate.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
+import type { RateLimits } from "./rate-limits.js";
 import type { RealtimeHub } from "./realtime/hub.js";
 
 /** What the transport lets the schema do to the connection an operation came in on. */
@@ -28,6 +30,10 @@ export interface Context {
   /** Publishes events after a change commits; streams them to subscribers. */
   realtime: RealtimeHub;
   transport: Transport;
+  /** The operation's logger: a child of the server's, bound to the request id (`reqId`). */
+  log: Logger;
+  /** The server's per-user rate limits (sendMessage, react, setTyping). */
+  limits: RateLimits;
 }
 
 export interface ContextServices {
@@ -35,10 +41,18 @@ export interface ContextServices {
   config: Readonly<Config>;
   Handler: PermissionHandlerClass;
   realtime: RealtimeHub;
+  limits: RateLimits;
+  /** The server's logger, used when no request logger is given. */
+  log: Logger;
 }
 
-export function createContext(services: ContextServices, viewer: User | null, transport: Transport = NO_TRANSPORT): Context {
-  const { db, config, Handler, realtime } = services;
+export function createContext(
+  services: ContextServices,
+  viewer: User | null,
+  transport: Transport = NO_TRANSPORT,
+  log: Logger = services.log,
+): Context {
+  const { db, config, Handler, realtime, limits } = services;
   const handler = new Handler({ db });
   return {
     viewer,
@@ -48,6 +62,8 @@ export function createContext(services: ContextServices, viewer: User | null, tr
     loaders: createLoaders(db),
     realtime,
     transport,
+    log,
+    limits,
   };
 }
 

@@ -1,6 +1,8 @@
 // The package entry: the public API only. Everything exported here is a contract.
 export { createChatServer, type ChatServer, type ChatServerOptions } from "./chat-server.js";
 export { loadConfig, ConfigError, type Config } from "./config.js";
+// Operations: the JSON logger a server writes to (pass your own as `logger`).
+export { createLogger, type Logger, type LoggerOptions, type LogDestination } from "./logger.js";
 export type { Authenticate, AuthenticateInput, Identity } from "./auth/authenticate.js";
 export { signToken } from "./auth/authenticate.js";
 export { migrateDatabase, MigrationError } from "./db/migrate.js";

@@ -12,15 +12,19 @@ async function main(): Promise<void> {
         "Mint a token with: npm run token -- <userId> [--staff]",
     );
   }
+  server.log.info({ url }, "listening");
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: shutting down`);
+    server.log.info({ signal }, "shutting down");
     server.stop().then(
-      () => process.exit(0),
+      () => {
+        server.log.info("stopped");
+        process.exit(0);
+      },
       (error: unknown) => {
-        console.error(error);
+        server.log.error({ err: error }, "shutdown failed");
         process.exit(1);
       },
     );

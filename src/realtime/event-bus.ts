@@ -10,6 +10,8 @@ export interface EventBus {
   publish(topic: string, payload: unknown): void;
   /** Calls `listener` for each payload published on `topic` until the returned function is called. */
   subscribe(topic: string, listener: BusListener): () => void;
+  /** Resolves when the transport works (readiness); rejects when it does not. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -19,7 +21,7 @@ interface MinimalEventTarget {
   dispatchEvent(event: Event): boolean;
 }
 
-function busOver(target: MinimalEventTarget, close: () => Promise<void>): EventBus {
+function busOver(target: MinimalEventTarget, close: () => Promise<void>, ping: () => Promise<void>): EventBus {
   return {
     publish(topic, payload) {
       target.dispatchEvent(new CustomEvent(topic, { detail: payload }));
@@ -29,31 +31,49 @@ function busOver(target: MinimalEventTarget, close: () => Promise<void>): EventB
       target.addEventListener(topic, handler);
       return () => target.removeEventListener(topic, handler);
     },
+    ping,
     close,
   };
 }
 
 export function createMemoryBus(): EventBus {
-  return busOver(new EventTarget(), async () => {});
+  return busOver(new EventTarget(), async () => {}, async () => {});
 }
 
 export interface RedisBusOptions {
   url: string;
   onError?: (error: Error) => void;
+  /** Called each time both connections are (again) ready. */
+  onReady?: () => void;
 }
 
-export async function createRedisBus({ url, onError }: RedisBusOptions): Promise<EventBus> {
+export async function createRedisBus({ url, onError, onReady }: RedisBusOptions): Promise<EventBus> {
   const { Redis } = await import("ioredis");
   // Publishing and subscribing need separate connections: a subscribed connection cannot publish.
   const clients: RedisClient[] = [new Redis(url, { lazyConnect: true }), new Redis(url, { lazyConnect: true })];
   for (const client of clients) {
     // ioredis reconnects by itself; without a listener an error would crash the process.
     client.on("error", (error: Error) => onError?.(error));
+    client.on("ready", () => clients.every((each) => each.status === "ready") && onReady?.());
   }
-  await Promise.all(clients.map((client) => client.connect()));
+  // A Redis that is down at start does not stop the start: ioredis keeps reconnecting, commands
+  // wait in its offline queue, and /ready answers 503 until both connections are up.
+  await Promise.all(clients.map((client) => client.connect().catch(() => {})));
   const [publishClient, subscribeClient] = clients as [RedisClient, RedisClient];
   const target = createRedisEventTarget({ publishClient, subscribeClient }) as unknown as MinimalEventTarget;
-  return busOver(target, async () => {
-    await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
-  });
+  const close = async () => {
+    // QUIT would wait in the offline queue of a connection that is down.
+    await Promise.all(
+      clients.map((client) =>
+        client.status === "ready" ? client.quit().catch(() => client.disconnect()) : client.disconnect(),
+      ),
+    );
+  };
+  const ping = async () => {
+    const down = clients.find((client) => client.status !== "ready");
+    // Not ready: fail now instead of queueing a PING until Redis returns.
+    if (down) throw new Error(`redis connection is ${down.status}`);
+    await publishClient.ping();
+  };
+  return busOver(target, close, ping);
 }

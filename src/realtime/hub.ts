@@ -121,9 +121,16 @@ class RoomChannel {
   }
 }
 
+/** A subscriber's open stream, as the hub needs it to end it on shutdown. */
+export interface TrackedStream {
+  end(): void;
+  onEnd(cleanup: () => void): void;
+}
+
 export class RealtimeHub {
   private readonly channels = new Map<string, RoomChannel>();
   private readonly userListeners = new Map<string, number>();
+  private readonly streams = new Set<TrackedStream>();
 
   constructor(
     private readonly bus: EventBus,
@@ -180,6 +187,22 @@ export class RealtimeHub {
     };
   }
 
+  /** Registers a subscriber's stream until it ends, so that endStreams() can complete it. */
+  track(stream: TrackedStream): void {
+    this.streams.add(stream);
+    stream.onEnd(() => this.streams.delete(stream));
+  }
+
+  /** Completes every open stream (shutdown): SSE clients see the end of their subscriptions. */
+  endStreams(): void {
+    for (const stream of [...this.streams]) stream.end();
+  }
+
+  /** Resolves when the event transport works (readiness: Redis answers PING). */
+  ping(): Promise<void> {
+    return this.bus.ping();
+  }
+
   /** Rooms with local subscribers (for metrics). */
   get watchedRooms(): number {
     return this.channels.size;
@@ -196,6 +219,7 @@ export class RealtimeHub {
   }
 
   close(): Promise<void> {
+    this.endStreams();
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();
     return this.bus.close();

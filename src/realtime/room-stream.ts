@@ -45,6 +45,7 @@ export async function openRoomStream(
 ): Promise<EventQueue<StreamEvent>> {
   const { hub, db, viewerId, roomId, afterSeq, messagesOnly } = options;
   const queue = new EventQueue<StreamEvent>(options.bufferLimit, options.onOverflow);
+  hub.track(queue);
   const early: DeliveredEvent[] = [];
   let replaying = true;
   let lastSent = 0;
@@ -101,6 +102,7 @@ export async function openRoomStream(
 export async function openViewerStream(options: StreamOptions): Promise<EventQueue<StreamEvent>> {
   const { hub, db, viewerId } = options;
   const queue = new EventQueue<StreamEvent>(options.bufferLimit, options.onOverflow);
+  hub.track(queue);
   const watches = new Map<string, RoomWatch>();
 
   const unwatch = (roomId: string) => {

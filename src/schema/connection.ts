@@ -24,10 +24,10 @@ export interface Connection<T> {
 export const PageInfoRef = builder.objectRef<PageInfo>("PageInfo").implement({
   description: "Where a page sits in its list.",
   fields: (t) => ({
-    hasNextPage: t.exposeBoolean("hasNextPage"),
-    hasPreviousPage: t.exposeBoolean("hasPreviousPage"),
-    startCursor: t.exposeString("startCursor", { nullable: true }),
-    endCursor: t.exposeString("endCursor", { nullable: true }),
+    hasNextPage: t.exposeBoolean("hasNextPage", { description: "More items follow the end of this page." }),
+    hasPreviousPage: t.exposeBoolean("hasPreviousPage", { description: "More items come before the start of this page." }),
+    startCursor: t.exposeString("startCursor", { nullable: true, description: "Cursor of the first edge; null for an empty page." }),
+    endCursor: t.exposeString("endCursor", { nullable: true, description: "Cursor of the last edge; null for an empty page." }),
   }),
 });
 
@@ -36,16 +36,16 @@ export function connectionRef<T>(name: string, node: ObjectRef<any, T>, descript
   const EdgeRef = builder.objectRef<Edge<T>>(`${name}Edge`).implement({
     description: `One ${name} in a ${name}Connection.`,
     fields: (t) => ({
-      cursor: t.exposeString("cursor"),
+      cursor: t.exposeString("cursor", { description: "Opaque; pass it back as a paging argument to continue from here." }),
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      node: t.field({ type: node, resolve: (edge) => edge.node as any }),
+      node: t.field({ type: node, description: `The ${name}.`, resolve: (edge) => edge.node as any }),
     }),
   });
   return builder.objectRef<Connection<T>>(`${name}Connection`).implement({
     description,
     fields: (t) => ({
-      edges: t.field({ type: [EdgeRef], resolve: (connection) => connection.edges }),
-      pageInfo: t.field({ type: PageInfoRef, resolve: (connection) => connection.pageInfo }),
+      edges: t.field({ type: [EdgeRef], description: "The items of this page, each with its cursor.", resolve: (connection) => connection.edges }),
+      pageInfo: t.field({ type: PageInfoRef, description: "Cursors and whether more pages exist.", resolve: (connection) => connection.pageInfo }),
     }),
   });
 }

@@ -137,7 +137,10 @@ builder.mutationFields((t) => ({
     description:
       "Adds a user to a group or channel: the creator, admins (moderators) and holders of the add grant may. " +
       "A current member is left as is; past the member limit the answer is CONFLICT.",
-    args: { roomId: t.arg.id({ required: true }), userId: t.arg.id({ required: true }) },
+    args: {
+      roomId: t.arg.id({ required: true, description: "The group or channel." }),
+      userId: t.arg.id({ required: true, description: "The user to add; they must have made a request before." }),
+    },
     authScopes: (_root, args) => ({ canAddMembers: String(args.roomId) }),
     resolve: async (_root, args, context) => {
       const [, room] = await context.gate.members(String(args.roomId), "add_new");
@@ -147,7 +150,10 @@ builder.mutationFields((t) => ({
   addMembers: t.field({
     type: RoomRef,
     description: "Adds users to a group or channel, as addMember: all of them or, on any error, none.",
-    args: { roomId: t.arg.id({ required: true }), userIds: t.arg.idList({ required: true }) },
+    args: {
+      roomId: t.arg.id({ required: true, description: "The group or channel." }),
+      userIds: t.arg.idList({ required: true, description: "The users to add (at most 100); each must have made a request before." }),
+    },
     authScopes: (_root, args) => ({ canAddMembers: String(args.roomId) }),
     resolve: async (_root, args, context) => {
       const [, room] = await context.gate.members(String(args.roomId), "add_new");
@@ -161,7 +167,10 @@ builder.mutationFields((t) => ({
       "Removes a member with their roles and grants: the creator, admins (moderators) and holders of " +
       "the remove grant may. Only the creator can remove the creator. " +
       "Null when the room was left empty and deleted.",
-    args: { roomId: t.arg.id({ required: true }), userId: t.arg.id({ required: true }) },
+    args: {
+      roomId: t.arg.id({ required: true, description: "The group or channel." }),
+      userId: t.arg.id({ required: true, description: "The member to remove." }),
+    },
     authScopes: (_root, args) => ({ canRemoveMembers: String(args.roomId) }),
     resolve: (_root, args, context) => removeAndReturn(context, String(args.roomId), userIdArg(args.userId)),
   }),
@@ -169,14 +178,17 @@ builder.mutationFields((t) => ({
     type: RoomRef,
     nullable: true,
     description: "Removes members, as removeMember; non-members are skipped.",
-    args: { roomId: t.arg.id({ required: true }), userIds: t.arg.idList({ required: true }) },
+    args: {
+      roomId: t.arg.id({ required: true, description: "The group or channel." }),
+      userIds: t.arg.idList({ required: true, description: "The members to remove (at most 100)." }),
+    },
     authScopes: (_root, args) => ({ canRemoveMembers: String(args.roomId) }),
     resolve: (_root, args, context) => removeAndReturn(context, String(args.roomId), userIdsArg(args.userIds)),
   }),
   joinRoom: t.field({
     type: RoomRef,
     description: "Joins a room the viewer may join by themselves (public channels). A member is left as is.",
-    args: { roomId: t.arg.id({ required: true }) },
+    args: { roomId: t.arg.id({ required: true, description: "The public channel to join." }) },
     authScopes: (_root, args) => ({ canJoin: String(args.roomId) }),
     resolve: async (_root, args, context) => {
       const [, room] = await context.gate.join(String(args.roomId));
@@ -189,7 +201,7 @@ builder.mutationFields((t) => ({
     type: LeaveRoomPayloadRef,
     description:
       "Leaves a group or channel, dropping the viewer's roles and grants. The last member leaving deletes it.",
-    args: { roomId: t.arg.id({ required: true }) },
+    args: { roomId: t.arg.id({ required: true, description: "The group or channel to leave." }) },
     authScopes: (_root, args) => ({ roomMember: String(args.roomId) }),
     resolve: async (_root, args, context) => {
       const [, room] = await context.gate.room(String(args.roomId));
@@ -204,28 +216,40 @@ builder.mutationFields((t) => ({
   addAdmins: t.field({
     type: GroupChatRef,
     description: "Makes participants admins of a group: its creator and admins may. Admins stay as they are.",
-    args: { roomId: t.arg.id({ required: true }), userIds: t.arg.idList({ required: true }) },
+    args: {
+      roomId: t.arg.id({ required: true, description: "The group." }),
+      userIds: t.arg.idList({ required: true, description: "Participants to make admins (at most 100)." }),
+    },
     authScopes: (_root, args) => ({ roomAdmin: { roomId: String(args.roomId), action: "add_admin" } }),
     resolve: (_root, args, context) => changeRoles(context, args, "GROUP", "add_admin", addRoles),
   }),
   removeAdmins: t.field({
     type: GroupChatRef,
     description: "Takes the admin role from participants of a group; the creator always stays admin.",
-    args: { roomId: t.arg.id({ required: true }), userIds: t.arg.idList({ required: true }) },
+    args: {
+      roomId: t.arg.id({ required: true, description: "The group." }),
+      userIds: t.arg.idList({ required: true, description: "Admins to demote (at most 100)." }),
+    },
     authScopes: (_root, args) => ({ roomAdmin: { roomId: String(args.roomId), action: "remove_admin" } }),
     resolve: (_root, args, context) => changeRoles(context, args, "GROUP", "remove_admin", removeRoles),
   }),
   addModerators: t.field({
     type: ChannelRef,
     description: "Makes subscribers moderators of a channel: its creator and moderators may.",
-    args: { roomId: t.arg.id({ required: true }), userIds: t.arg.idList({ required: true }) },
+    args: {
+      roomId: t.arg.id({ required: true, description: "The channel." }),
+      userIds: t.arg.idList({ required: true, description: "Subscribers to make moderators (at most 100)." }),
+    },
     authScopes: (_root, args) => ({ roomAdmin: { roomId: String(args.roomId), action: "add_moderator" } }),
     resolve: (_root, args, context) => changeRoles(context, args, "CHANNEL", "add_moderator", addRoles),
   }),
   removeModerators: t.field({
     type: ChannelRef,
     description: "Takes the moderator role from subscribers of a channel; the creator always stays moderator.",
-    args: { roomId: t.arg.id({ required: true }), userIds: t.arg.idList({ required: true }) },
+    args: {
+      roomId: t.arg.id({ required: true, description: "The channel." }),
+      userIds: t.arg.idList({ required: true, description: "Moderators to demote (at most 100)." }),
+    },
     authScopes: (_root, args) => ({ roomAdmin: { roomId: String(args.roomId), action: "remove_moderator" } }),
     resolve: (_root, args, context) => changeRoles(context, args, "CHANNEL", "remove_moderator", removeRoles),
   }),
@@ -235,9 +259,9 @@ builder.mutationFields((t) => ({
       "Grants members permissions (adding or removing members; posting in channels) without making them " +
       "admins. The creator and admins (moderators) may; granting a held permission changes nothing.",
     args: {
-      roomId: t.arg.id({ required: true }),
-      userIds: t.arg.idList({ required: true }),
-      permissions: t.arg({ type: [RoomPermissionEnum], required: true }),
+      roomId: t.arg.id({ required: true, description: "The group or channel." }),
+      userIds: t.arg.idList({ required: true, description: "Members to grant to (at most 100)." }),
+      permissions: t.arg({ type: [RoomPermissionEnum], required: true, description: "Permissions to grant; each must fit the room's kind." }),
     },
     authScopes: (_root, args) => ({ roomAdmin: { roomId: String(args.roomId), action: "add_permission" } }),
     resolve: (_root, args, context) => changeGrants(context, args, "add_permission", grantPermissions),
@@ -246,9 +270,9 @@ builder.mutationFields((t) => ({
     type: RoomRef,
     description: "Revokes permissions granted to members; revoking one not held changes nothing.",
     args: {
-      roomId: t.arg.id({ required: true }),
-      userIds: t.arg.idList({ required: true }),
-      permissions: t.arg({ type: [RoomPermissionEnum], required: true }),
+      roomId: t.arg.id({ required: true, description: "The group or channel." }),
+      userIds: t.arg.idList({ required: true, description: "Members to revoke from (at most 100)." }),
+      permissions: t.arg({ type: [RoomPermissionEnum], required: true, description: "Permissions to revoke; each must fit the room's kind." }),
     },
     authScopes: (_root, args) => ({ roomAdmin: { roomId: String(args.roomId), action: "remove_permission" } }),
     resolve: (_root, args, context) => changeGrants(context, args, "remove_permission", revokePermissions),

@@ -7,6 +7,7 @@ import { isBlankContent, sanitizeContent } from "../content/sanitize.js";
 import * as messages from "../db/messages.js";
 import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors.js";
 import { LIMITS } from "../limits.js";
+import { takeOrRefuse } from "../rate-limits.js";
 import { builder } from "./builder.js";
 import { MediaTypeEnum } from "./message.js";
 import { MessageRef } from "./refs.js";
@@ -200,6 +201,9 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: SendMessageInput, required: true, description: "The message." }) },
     authScopes: (_root, args) => ({ canSendTo: String(args.input.roomId) }),
     resolve: async (_root, { input }, context) => {
+      // Before any write; every authorised call counts, a retry with a used clientMsgId too.
+      const perMinute = context.config.RATE_LIMIT_MESSAGES_PER_MINUTE;
+      takeOrRefuse(context.limits.messages, viewerOf(context).id, `At most ${perMinute} messages a minute.`);
       const [, room] = await context.gate.send(String(input.roomId));
       const sent = await messages.sendMessage(context.db, await newMessage(context, room.id, input));
       if (sent.created) {
@@ -249,6 +253,8 @@ builder.mutationFields((t) => ({
     },
     authScopes: (_root, args) => ({ canReadMessages: [String(args.messageId)] }),
     resolve: async (_root, args, context) => {
+      const perMinute = context.config.RATE_LIMIT_REACTIONS_PER_MINUTE;
+      takeOrRefuse(context.limits.reactions, viewerOf(context).id, `At most ${perMinute} reactions a minute.`);
       const content = textArg(args.content, "content", LIMITS.reactionLength, true);
       const messageId = String(args.messageId);
       const notify = context.config.ENABLE_NOTIFICATIONS;

@@ -9,18 +9,23 @@ import { pageSizeArg } from "./validate.js";
 
 export const MediaTypeEnum = builder.enumType("MediaType", {
   description: "What an attachment holds. Video notes count as video, voice notes as audio.",
-  values: ["IMAGE", "VIDEO", "AUDIO", "FILE"] as const,
+  values: {
+    IMAGE: { description: "A picture (image/* MIME types)." },
+    VIDEO: { description: "A video or video note (video/* MIME types)." },
+    AUDIO: { description: "Audio or a voice note (audio/* MIME types)." },
+    FILE: { description: "Any other allowed file, such as a document." },
+  } as const,
 });
 
 const AttachmentRef = builder.objectRef<Attachment>("Attachment").implement({
   description: "A file hosted elsewhere, attached to a message.",
   fields: (t) => ({
-    id: t.exposeID("id"),
-    url: t.exposeString("url"),
-    mediaType: t.expose("mediaType", { type: MediaTypeEnum }),
-    mimeType: t.exposeString("mimeType"),
+    id: t.exposeID("id", { description: "The attachment's id." }),
+    url: t.exposeString("url", { description: "Where the file is hosted (http or https)." }),
+    mediaType: t.expose("mediaType", { type: MediaTypeEnum, description: "What the file holds." }),
+    mimeType: t.exposeString("mimeType", { description: "The file's MIME type, in lower case." }),
     size: t.exposeInt("size", { description: "Bytes." }),
-    caption: t.exposeString("caption", { nullable: true }),
+    caption: t.exposeString("caption", { nullable: true, description: "Text shown with the file; null when none." }),
     metadata: t.expose("metadata", { type: "JSON", description: "Width, height, duration, waveform, ..." }),
   }),
 });
@@ -34,9 +39,9 @@ interface ReactionCount {
 const ReactionCountRef = builder.objectRef<ReactionCount>("ReactionCount").implement({
   description: "How many users reacted to a message with one reaction.",
   fields: (t) => ({
-    content: t.exposeString("content"),
-    count: t.exposeInt("count"),
-    reactedByViewer: t.exposeBoolean("reactedByViewer"),
+    content: t.exposeString("content", { description: "The reaction, e.g. an emoji." }),
+    count: t.exposeInt("count", { description: "How many users reacted with it." }),
+    reactedByViewer: t.exposeBoolean("reactedByViewer", { description: "The viewer is one of them." }),
   }),
 });
 
@@ -51,22 +56,24 @@ async function readableMessage(context: Context, id: string | null): Promise<Mes
 MessageRef.implement({
   description: "A message in a room.",
   fields: (t) => ({
-    id: t.exposeID("id"),
+    id: t.exposeID("id", { description: "The message's id (a UUID)." }),
     seq: t.exposeInt("seq", { description: "Position in the room: strictly increasing, assigned by the server." }),
     content: t.exposeString("content", { description: "Sanitised HTML (a small allow-list of tags)." }),
     clientMsgId: t.exposeString("clientMsgId", { nullable: true, description: "The sender's idempotency key." }),
     sender: t.field({
       type: UserRef,
+      description: "Who sent it.",
       resolve: async (message, _args, context) => (await context.loaders.user.load(message.senderId))!,
     }),
     room: t.field({
       type: RoomRef,
+      description: "The room it was sent to.",
       resolve: async (message, _args, context) => (await context.loaders.room.load(message.roomId))!,
     }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
-    editedAt: t.expose("editedAt", { type: "DateTime", nullable: true }),
-    isEdited: t.exposeBoolean("isEdited"),
-    isForwarded: t.exposeBoolean("isForwarded"),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was sent." }),
+    editedAt: t.expose("editedAt", { type: "DateTime", nullable: true, description: "When it was last edited; null if never." }),
+    isEdited: t.exposeBoolean("isEdited", { description: "The sender changed its content after sending." }),
+    isForwarded: t.exposeBoolean("isForwarded", { description: "A copy of another message (see forwardedFrom)." }),
     replyTo: t.field({
       type: MessageRef,
       nullable: true,
@@ -81,6 +88,7 @@ MessageRef.implement({
     }),
     attachments: t.field({
       type: [AttachmentRef],
+      description: "Files attached, in the order sent.",
       resolve: (message, _args, context) => context.loaders.attachments.load(message.id),
     }),
     reactions: t.field({
@@ -141,9 +149,9 @@ builder.queryField("messages", (t) =>
       "A page of a room's history in `seq` order, ending just before `before` (or at the newest). " +
       "Deleted messages are left out. Page through older messages with `before: pageInfo.startCursor`.",
     args: {
-      roomId: t.arg.id({ required: true }),
+      roomId: t.arg.id({ required: true, description: "The room; the viewer must be a member." }),
       last: t.arg.int({ required: false, description: "Page size, at most 100 (default 50)." }),
-      before: t.arg.string({ required: false }),
+      before: t.arg.string({ required: false, description: "pageInfo.startCursor of the newer page; omit for the newest messages." }),
     },
     authScopes: (_root, args) => ({ roomMember: String(args.roomId) }),
     resolve: async (_root, args, context): Promise<Connection<Message>> => {

@@ -19,12 +19,12 @@ const CreateGroupChatInput = builder.inputType("CreateGroupChatInput", {
   description: "A new group chat. The creator becomes participant and admin.",
   fields: (t) => ({
     name: t.string({ required: true, description: `At most ${LIMITS.nameLength} characters.` }),
-    description: t.string({ required: false }),
+    description: t.string({ required: false, description: `Free text shown with the group, at most ${LIMITS.descriptionLength} characters.` }),
     participantIds: t.idList({ required: false, description: `Other participants (at most ${LIMITS.idsPerList}).` }),
     locked: t.boolean({ required: false, description: "Only the creator and admins may post. Default false." }),
     joinApprovalRequired: t.boolean({ required: false, description: "Informational. Default false." }),
     maxParticipants: t.int({ required: false, description: `Default ${DEFAULT_MAX_PARTICIPANTS}, at most ${LIMITS.maxGroupParticipants}.` }),
-    avatarUrl: t.string({ required: false }),
+    avatarUrl: t.string({ required: false, description: `An http(s) URL of a picture, at most ${LIMITS.urlLength} characters.` }),
     preferences: t.field({ type: "JSON", required: false, description: "A JSON object." }),
   }),
 });
@@ -33,11 +33,11 @@ const CreateChannelInput = builder.inputType("CreateChannelInput", {
   description: "A new channel. The creator becomes subscriber and moderator.",
   fields: (t) => ({
     name: t.string({ required: true, description: `At most ${LIMITS.nameLength} characters.` }),
-    description: t.string({ required: false }),
+    description: t.string({ required: false, description: `Free text shown with the channel, at most ${LIMITS.descriptionLength} characters.` }),
     subscriberIds: t.idList({ required: false, description: `Other subscribers (at most ${LIMITS.idsPerList}).` }),
     isPublic: t.boolean({ required: false, description: "Anyone may join. Default false." }),
     maxSubscribers: t.int({ required: false, description: `Default ${DEFAULT_MAX_SUBSCRIBERS}, at most ${LIMITS.maxChannelSubscribers}.` }),
-    avatarUrl: t.string({ required: false }),
+    avatarUrl: t.string({ required: false, description: `An http(s) URL of a picture, at most ${LIMITS.urlLength} characters.` }),
     preferences: t.field({ type: "JSON", required: false, description: "A JSON object." }),
   }),
 });
@@ -47,13 +47,13 @@ const UpdateRoomInput = builder.inputType("UpdateRoomInput", {
     "Settings to change; omitted fields stay. null clears description and avatarUrl. " +
     "One-to-one chats only have preferences; locked and joinApprovalRequired are for groups, isPublic for channels.",
   fields: (t) => ({
-    name: t.string({ required: false }),
-    description: t.string({ required: false }),
-    avatarUrl: t.string({ required: false }),
-    locked: t.boolean({ required: false }),
-    joinApprovalRequired: t.boolean({ required: false }),
-    isPublic: t.boolean({ required: false }),
-    preferences: t.field({ type: "JSON", required: false }),
+    name: t.string({ required: false, description: `Groups and channels: a new name of at most ${LIMITS.nameLength} characters; cannot be null.` }),
+    description: t.string({ required: false, description: `Groups and channels: at most ${LIMITS.descriptionLength} characters; null clears it.` }),
+    avatarUrl: t.string({ required: false, description: "Groups and channels: an http(s) URL; null clears it." }),
+    locked: t.boolean({ required: false, description: "Groups: only the creator and admins may post." }),
+    joinApprovalRequired: t.boolean({ required: false, description: "Groups: informational flag." }),
+    isPublic: t.boolean({ required: false, description: "Channels: anyone may join." }),
+    preferences: t.field({ type: "JSON", required: false, description: "A JSON object replacing the room's preferences." }),
   }),
 });
 
@@ -109,7 +109,7 @@ builder.mutationFields((t) => ({
   createOneToOneChat: t.field({
     type: OneToOneChatRef,
     description: "Opens the chat with another user, or returns the existing one: a pair has one chat.",
-    args: { userId: t.arg.id({ required: true }) },
+    args: { userId: t.arg.id({ required: true, description: "The other user; they must have made a request before." }) },
     authScopes: { canCreateRoom: "ONE_TO_ONE" },
     resolve: async (_root, args, context) => {
       const { room, created } = await openOneToOneChat(context.db, viewerOf(context).id, checkId(String(args.userId), "user"));
@@ -119,7 +119,8 @@ builder.mutationFields((t) => ({
   }),
   createGroupChat: t.field({
     type: GroupChatRef,
-    args: { input: t.arg({ type: CreateGroupChatInput, required: true }) },
+    description: "Creates a group chat; the viewer becomes its creator, a participant and an admin.",
+    args: { input: t.arg({ type: CreateGroupChatInput, required: true, description: "The new group." }) },
     authScopes: { canCreateRoom: "GROUP" },
     resolve: (_root, { input }, context) =>
       createAndAnnounce(context, {
@@ -140,7 +141,8 @@ builder.mutationFields((t) => ({
   }),
   createChannel: t.field({
     type: ChannelRef,
-    args: { input: t.arg({ type: CreateChannelInput, required: true }) },
+    description: "Creates a channel; the viewer becomes its creator, a subscriber and a moderator.",
+    args: { input: t.arg({ type: CreateChannelInput, required: true, description: "The new channel." }) },
     authScopes: { canCreateRoom: "CHANNEL" },
     resolve: (_root, { input }, context) =>
       createAndAnnounce(context, {
@@ -162,7 +164,10 @@ builder.mutationFields((t) => ({
   updateRoom: t.field({
     type: RoomRef,
     description: "Changes a room's settings: admins of groups, moderators of channels, either participant of a chat.",
-    args: { roomId: t.arg.id({ required: true }), input: t.arg({ type: UpdateRoomInput, required: true }) },
+    args: {
+      roomId: t.arg.id({ required: true, description: "The room to change." }),
+      input: t.arg({ type: UpdateRoomInput, required: true, description: "The settings to change; at least one." }),
+    },
     authScopes: (_root, args) => ({ roomAdmin: { roomId: String(args.roomId), action: "update" } }),
     resolve: async (_root, args, context) => {
       const [, room] = await context.gate.admin(String(args.roomId), "update");
@@ -173,7 +178,7 @@ builder.mutationFields((t) => ({
   }),
   deleteRoom: t.id({
     description: "Deletes a room with its messages: the creator of a group or channel, either participant of a chat.",
-    args: { roomId: t.arg.id({ required: true }) },
+    args: { roomId: t.arg.id({ required: true, description: "The room to delete." }) },
     authScopes: (_root, args) => ({ roomAdmin: { roomId: String(args.roomId), action: "delete" } }),
     resolve: async (_root, args, context) => {
       const [, room] = await context.gate.admin(String(args.roomId), "delete");

@@ -56,10 +56,12 @@ const MembershipRef = builder.objectRef<Membership>("RoomMembership").implement(
   fields: (t) => ({
     user: t.field({
       type: UserRef,
+      description: "The member.",
       resolve: async (membership, _args, context) => (await context.loaders.user.load(membership.userId))!,
     }),
     role: t.field({
       type: MemberRoleEnum,
+      description: "The member's standing in the room.",
       resolve: async (membership, _args, context) =>
         (await roleOf(context, membership.room, membership.userId)) ?? "MEMBER",
     }),
@@ -74,7 +76,7 @@ const MembershipRef = builder.objectRef<Membership>("RoomMembership").implement(
           })
         ).map((grant) => grant.permission),
     }),
-    joinedAt: t.expose("joinedAt", { type: "DateTime" }),
+    joinedAt: t.expose("joinedAt", { type: "DateTime", description: "When the user became a member." }),
   }),
 });
 
@@ -114,14 +116,14 @@ RoomRef.implement({
   resolveType: (room) =>
     room.kind === "GROUP" ? "GroupChat" : room.kind === "CHANNEL" ? "Channel" : "OneToOneChat",
   fields: (t) => ({
-    id: t.exposeID("id"),
-    kind: t.expose("kind", { type: RoomKindEnum }),
+    id: t.exposeID("id", { description: "The room's id (a UUID)." }),
+    kind: t.expose("kind", { type: RoomKindEnum, description: "Chat, group or channel; matches the object type." }),
     name: t.exposeString("name", { nullable: true, description: "Groups and channels; null for chats." }),
-    description: t.exposeString("description", { nullable: true }),
-    avatarUrl: t.exposeString("avatarUrl", { nullable: true }),
+    description: t.exposeString("description", { nullable: true, description: "Free text shown with the room; null when unset." }),
+    avatarUrl: t.exposeString("avatarUrl", { nullable: true, description: "An http(s) URL of the room's picture; null when unset." }),
     preferences: t.expose("preferences", { type: "JSON", description: "Free-form settings (mute, theme, ...)." }),
-    createdAt: t.expose("createdAt", { type: "DateTime" }),
-    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When the room was created." }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When the room last changed (settings, members or a new message)." }),
     lastActivityAt: t.expose("lastActivityAt", { type: "DateTime", description: "Time of the last message, else creation." }),
     lastMessage: t.field({
       type: MessageRef,
@@ -142,7 +144,10 @@ RoomRef.implement({
     members: t.field({
       type: MembershipConnection,
       description: "Members, earliest first. Empty for non-members of a private room.",
-      args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
+      args: {
+        first: t.arg.int({ required: false, description: "Page size, at most 100 (default 50)." }),
+        after: t.arg.string({ required: false, description: "pageInfo.endCursor of the previous page; omit for the first page." }),
+      },
       authScopes: (room) => ({ roomMember: room.id }),
       unauthorizedResolver: () => ({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } }),
       resolve: async (room, args, context) => {
@@ -212,6 +217,7 @@ OneToOneChatRef.implement({
   fields: (t) => ({
     participants: t.field({
       type: [UserRef],
+      description: "Both participants, ordered by user id.",
       resolve: async (room, _args, context) => {
         const rows = await context.db.roomMember.findMany({ where: { roomId: room.id }, orderBy: { userId: "asc" } });
         return context.loaders.users(rows.map((row) => row.userId));
@@ -246,7 +252,7 @@ GroupChatRef.implement({
     joinApprovalRequired: t.exposeBoolean("joinApprovalRequired", {
       description: "Informational: groups are always joined by invitation.",
     }),
-    maxParticipants: t.exposeInt("maxMembers"),
+    maxParticipants: t.exposeInt("maxMembers", { description: "Most participants the group takes; adding past it is refused." }),
   }),
 });
 
@@ -262,7 +268,7 @@ ChannelRef.implement({
       resolve: (room, _args, context) => usersWithRole(context, room, DEFAULT_ADMIN_NAMES.channel),
     }),
     isPublic: t.exposeBoolean("isPublic", { description: "Anyone may join a public channel." }),
-    maxSubscribers: t.exposeInt("maxMembers"),
+    maxSubscribers: t.exposeInt("maxMembers", { description: "Most subscribers the channel takes; adding or joining past it is refused." }),
   }),
 });
 
@@ -292,14 +298,17 @@ builder.queryFields((t) => ({
   room: t.field({
     type: RoomRef,
     description: "One room the viewer is a member of.",
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: "The room's id." }) },
     authScopes: (_root, args) => ({ roomMember: String(args.id) }),
     resolve: async (_root, args, context) => (await context.gate.room(String(args.id)))[1],
   }),
   rooms: t.field({
     type: RoomConnection,
     description: "The viewer's rooms, most recent activity first.",
-    args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
+    args: {
+      first: t.arg.int({ required: false, description: "Page size, at most 100 (default 50)." }),
+      after: t.arg.string({ required: false, description: "pageInfo.endCursor of the previous page; omit for the first page." }),
+    },
     authScopes: { authenticated: true },
     resolve: (_root, args, context) =>
       activityPage(context, { members: { some: { userId: viewerOf(context).id } } }, pageSizeArg(args.first, "first"), args.after),
@@ -307,7 +316,10 @@ builder.queryFields((t) => ({
   publicChannels: t.field({
     type: ChannelConnection,
     description: "Public channels anyone may join, most recent activity first.",
-    args: { first: t.arg.int({ required: false }), after: t.arg.string({ required: false }) },
+    args: {
+      first: t.arg.int({ required: false, description: "Page size, at most 100 (default 50)." }),
+      after: t.arg.string({ required: false, description: "pageInfo.endCursor of the previous page; omit for the first page." }),
+    },
     authScopes: { authenticated: true },
     resolve: (_root, args, context) =>
       activityPage(context, { kind: "CHANNEL", isPublic: true }, pageSizeArg(args.first, "first"), args.after),

@@ -29,9 +29,31 @@ const EVENT_KINDS = [
   "NOTIFICATION_ADDED",
 ] as const;
 
+/** What each kind means to a client; keyed by kind so a new kind cannot go undescribed. */
+const EVENT_KIND_DESCRIPTIONS: Record<(typeof EVENT_KINDS)[number], string> = {
+  MESSAGE_ADDED: "A message was sent (MessageAddedEvent).",
+  MESSAGE_EDITED: "A message's content changed (MessageEditedEvent).",
+  MESSAGES_DELETED: "Messages were deleted (MessagesDeletedEvent).",
+  REACTION_CHANGED: "A reaction was added, replaced or removed (ReactionChangedEvent).",
+  READ_RECEIPT: "A member read messages (ReadReceiptEvent).",
+  DELIVERY_ACK: "A member's client received messages (DeliveryAckEvent).",
+  TYPING: "A member is typing (TypingEvent).",
+  MEMBERS_ADDED: "Users joined or were added (MembersAddedEvent).",
+  MEMBERS_REMOVED: "Users left or were removed (MembersRemovedEvent).",
+  ROOM_UPDATED: "The room's settings, roles or grants changed (RoomUpdatedEvent).",
+  ROOM_DELETED: "The room was deleted (RoomDeletedEvent).",
+  RESET: "Too many messages were missed to replay; reload through `messages` (RoomResetEvent).",
+  ADDED_TO_ROOM: "The viewer was added to a room (AddedToRoomEvent).",
+  REMOVED_FROM_ROOM: "The viewer left or was removed from a room (RemovedFromRoomEvent).",
+  NOTIFICATION_ADDED: "The viewer got a notification (NotificationAddedEvent).",
+};
+
 const ChatEventKindEnum = builder.enumType("ChatEventKind", {
   description: "What happened. RESET: too many messages were missed to replay; reload through `messages`.",
-  values: EVENT_KINDS,
+  values: Object.fromEntries(EVENT_KINDS.map((kind) => [kind, { description: EVENT_KIND_DESCRIPTIONS[kind] }])) as Record<
+    (typeof EVENT_KINDS)[number],
+    { description: string }
+  >,
 });
 
 type Kind = (typeof EVENT_KINDS)[number];
@@ -68,8 +90,8 @@ const ChatEventRef = builder.interfaceRef<StreamEvent>("ChatEvent").implement({
       NOTIFICATION_ADDED: "NotificationAddedEvent",
     })[event.kind],
   fields: (t) => ({
-    kind: t.field({ type: ChatEventKindEnum, resolve: (event) => event.kind }),
-    roomId: t.id({ resolve: (event) => event.roomId }),
+    kind: t.field({ type: ChatEventKindEnum, description: "What happened; tells the event types apart.", resolve: (event) => event.kind }),
+    roomId: t.id({ description: "The room it happened in.", resolve: (event) => event.roomId }),
   }),
 });
 
@@ -91,10 +113,11 @@ const messageField = (t: any, description: string) =>
     resolve: (event: { message?: LoadedMessage | null }, _args: unknown, context: Context) =>
       event.message ? primed(context, event.message) : null,
   });
-const userField = (t: any) =>
+const userField = (t: any, description: string) =>
   t.field({
     type: UserRef,
     nullable: true,
+    description,
     resolve: (event: { userId: string }, _args: unknown, context: Context) => context.loaders.user.load(event.userId),
   });
 const roomField = (t: any, description: string) =>
@@ -106,36 +129,36 @@ const roomField = (t: any, description: string) =>
   });
 
 eventType("MESSAGE_ADDED", "MessageAddedEvent", "A message was sent.", (t) => ({
-  seq: t.int({ resolve: (event: EventOf<"MESSAGE_ADDED">) => event.seq }),
+  seq: t.int({ description: "The message's seq; resume from it with afterSeq.", resolve: (event: EventOf<"MESSAGE_ADDED">) => event.seq }),
   message: messageField(t, "The message; null if it was deleted before delivery."),
 }));
 eventType("MESSAGE_EDITED", "MessageEditedEvent", "A message's content changed.", (t) => ({
   message: messageField(t, "The edited message."),
 }));
 eventType("MESSAGES_DELETED", "MessagesDeletedEvent", "Messages were deleted.", (t) => ({
-  messageIds: t.idList({ resolve: (event: EventOf<"MESSAGES_DELETED">) => event.messageIds }),
+  messageIds: t.idList({ description: "The deleted messages.", resolve: (event: EventOf<"MESSAGES_DELETED">) => event.messageIds }),
 }));
 eventType("REACTION_CHANGED", "ReactionChangedEvent", "A user added, replaced or removed a reaction.", (t) => ({
-  user: userField(t),
+  user: userField(t, "Who reacted."),
   message: messageField(t, "The message with its reactions now."),
 }));
 eventType("READ_RECEIPT", "ReadReceiptEvent", "A user read messages.", (t) => ({
-  user: userField(t),
-  messageIds: t.idList({ resolve: (event: EventOf<"READ_RECEIPT">) => event.messageIds }),
+  user: userField(t, "Who read them."),
+  messageIds: t.idList({ description: "The messages newly marked read.", resolve: (event: EventOf<"READ_RECEIPT">) => event.messageIds }),
 }));
 eventType("DELIVERY_ACK", "DeliveryAckEvent", "A user's client received messages.", (t) => ({
-  user: userField(t),
-  messageIds: t.idList({ resolve: (event: EventOf<"DELIVERY_ACK">) => event.messageIds }),
+  user: userField(t, "Whose client received them."),
+  messageIds: t.idList({ description: "The messages newly acknowledged.", resolve: (event: EventOf<"DELIVERY_ACK">) => event.messageIds }),
 }));
 eventType("TYPING", "TypingEvent", "A user is typing (never stored; not sent back to the typist).", (t) => ({
-  user: userField(t),
+  user: userField(t, "Who is typing."),
 }));
 eventType("MEMBERS_ADDED", "MembersAddedEvent", "Users joined or were added.", (t) => ({
-  userIds: t.idList({ resolve: (event: EventOf<"MEMBERS_ADDED">) => event.userIds }),
+  userIds: t.idList({ description: "The new members.", resolve: (event: EventOf<"MEMBERS_ADDED">) => event.userIds }),
   room: roomField(t, "The room now."),
 }));
 eventType("MEMBERS_REMOVED", "MembersRemovedEvent", "Users left or were removed. A removed viewer's stream ends after it.", (t) => ({
-  userIds: t.idList({ resolve: (event: EventOf<"MEMBERS_REMOVED">) => event.userIds }),
+  userIds: t.idList({ description: "The former members.", resolve: (event: EventOf<"MEMBERS_REMOVED">) => event.userIds }),
   room: roomField(t, "The room now; null if it is gone."),
 }));
 eventType("ROOM_UPDATED", "RoomUpdatedEvent", "The room's settings changed.", (t) => ({
@@ -143,14 +166,14 @@ eventType("ROOM_UPDATED", "RoomUpdatedEvent", "The room's settings changed.", (t
 }));
 eventType("ROOM_DELETED", "RoomDeletedEvent", "The room was deleted; the stream ends after it.");
 eventType("RESET", "RoomResetEvent", "Too many messages were missed to replay them: reload through `messages`.", (t) => ({
-  latestSeq: t.int({ resolve: (event: EventOf<"RESET">) => event.latestSeq }),
+  latestSeq: t.int({ description: "The room's newest seq now; reload history up to it.", resolve: (event: EventOf<"RESET">) => event.latestSeq }),
 }));
 eventType("ADDED_TO_ROOM", "AddedToRoomEvent", "The viewer was added to a room; its events follow.", (t) => ({
   room: roomField(t, "The room."),
 }));
 eventType("REMOVED_FROM_ROOM", "RemovedFromRoomEvent", "The viewer left or was removed from a room; its events stop.");
 eventType("NOTIFICATION_ADDED", "NotificationAddedEvent", "The viewer got a notification (a reaction to their message).", (t) => ({
-  notificationId: t.id({ resolve: (event: EventOf<"NOTIFICATION_ADDED">) => event.notificationId }),
+  notificationId: t.id({ description: "The new notification; read it through `notifications`.", resolve: (event: EventOf<"NOTIFICATION_ADDED">) => event.notificationId }),
 }));
 
 function streamOptions(context: Context) {
@@ -181,7 +204,7 @@ builder.subscriptionFields((t) => ({
     description:
       "New messages of one room in seq order. A resume past the replay limit yields one error with " +
       "extensions.code RESYNC_REQUIRED (and latestSeq), then live messages.",
-    args: { roomId: t.arg.id({ required: true }), afterSeq: t.arg.int(AFTER_SEQ) },
+    args: { roomId: t.arg.id({ required: true, description: "The room; the viewer must be a member." }), afterSeq: t.arg.int(AFTER_SEQ) },
     authScopes: (_root, args) => ({ roomMember: String(args.roomId) }),
     subscribe: (_root, args, context) =>
       openRoomStream({ ...streamOptions(context), roomId: String(args.roomId), afterSeq: checkedAfterSeq(args.afterSeq), messagesOnly: true }),
@@ -197,7 +220,7 @@ builder.subscriptionFields((t) => ({
   roomEvents: t.field({
     type: ChatEventRef,
     description: "Everything that happens in one room, message events in seq order.",
-    args: { roomId: t.arg.id({ required: true }), afterSeq: t.arg.int(AFTER_SEQ) },
+    args: { roomId: t.arg.id({ required: true, description: "The room; the viewer must be a member." }), afterSeq: t.arg.int(AFTER_SEQ) },
     authScopes: (_root, args) => ({ roomMember: String(args.roomId) }),
     subscribe: (_root, args, context) =>
       openRoomStream({ ...streamOptions(context), roomId: String(args.roomId), afterSeq: checkedAfterSeq(args.afterSeq), messagesOnly: false }),

@@ -1,23 +1,19 @@
 // setTyping: an ephemeral event for whoever may send in the room. Never stored.
 import { viewerOf } from "../context.js";
-import { RateLimitedError } from "../errors.js";
 import { LIMITS } from "../limits.js";
-import { RateLimiter } from "../rate-limit.js";
+import { takeOrRefuse } from "../rate-limits.js";
 import { builder } from "./builder.js";
-
-// Per process: a user typing in a room is announced at most once per interval per instance.
-const typingLimiter = new RateLimiter(1, LIMITS.typingIntervalMs);
 
 builder.mutationField("setTyping", (t) =>
   t.boolean({
     description: `Tells the room's other members that the viewer is typing. At most one per ${LIMITS.typingIntervalMs} ms per room.`,
-    args: { roomId: t.arg.id({ required: true }) },
+    args: { roomId: t.arg.id({ required: true, description: "The room the viewer is typing in." }) },
     authScopes: (_root, args) => ({ canSendTo: String(args.roomId) }),
     resolve: async (_root, args, context) => {
       const [, room] = await context.gate.send(String(args.roomId));
       const viewerId = viewerOf(context).id;
-      const wait = typingLimiter.take(`${room.id}:${viewerId}`);
-      if (wait > 0) throw new RateLimitedError("Typing is announced at most once a second.", wait);
+      // Per server instance: a user typing in a room is announced at most once per interval.
+      takeOrRefuse(context.limits.typing, `${room.id}:${viewerId}`, "Typing is announced at most once a second.");
       context.realtime.publishRoom({ kind: "TYPING", roomId: room.id, userId: viewerId });
       return true;
     },

@@ -2,12 +2,14 @@
 // and is checked once at connect; every operation then runs through Yoga's envelop (the same
 // plugins, masking and context as HTTP). Sockets that fall behind are closed (SlowConsumer).
 import type { Server } from "node:http";
-import type { ExecutionArgs } from "graphql";
+import { getOperationAST, type ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { AuthenticateInput } from "../auth/authenticate.js";
 import type { Context, Transport } from "../context.js";
+import { ChatError } from "../errors.js";
 import type { User } from "../generated/sqlite/client.js";
+import { runWithRequestLog } from "../logger.js";
 import { CloseCode } from "./close-codes.js";
 import type { ChatYoga } from "./yoga.js";
 
@@ -16,18 +18,29 @@ export interface GraphqlWsOptions {
   yoga: ChatYoga;
   /** The viewer for connection parameters; throws or returns null to refuse the connection. */
   authenticate(input: AuthenticateInput): Promise<User | null>;
-  /** Largest message a client may send, in bytes. */
+  /** Largest message a client may send, in bytes; ws closes the socket with 1009 past it. */
   maxPayload: number;
+  /** Concurrent subscriptions one connection may hold; one more is refused with RATE_LIMITED. */
+  maxSubscriptions: number;
   /** A socket with more unsent bytes than this is closed as a slow consumer. */
   maxBufferedBytes: number;
 }
 
 interface ConnectionExtra extends Record<PropertyKey, unknown> {
   viewer?: User;
+  /** Ids of the subscriptions this connection started (may include ended ones until pruned). */
+  subscriptionIds?: Set<string>;
 }
 
 /** The per-operation arguments we hand to graphql-ws, carrying Yoga's execute and subscribe. */
 type EnvelopedArgs = ExecutionArgs & { rootValue: { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown } };
+
+/** Runs an operation with its context's logger as the current request logger. */
+const inLogScope = (args: ExecutionArgs, run: (args: EnvelopedArgs) => unknown) =>
+  runWithRequestLog((args.contextValue as Context).log, () => run(args as EnvelopedArgs)) as never;
+
+/** How long a shutting-down server waits for clients to answer its close frame. */
+const CLOSE_HANDSHAKE_MS = 3_000;
 
 export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<void> } {
   const { yoga } = options;
@@ -49,7 +62,7 @@ export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<vo
         socket.close(CloseCode.Unauthorized, "Unauthorized");
         return false;
       },
-      onSubscribe: async (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const socket = ctx.extra.socket as WebSocket;
         const transport: Transport = {
           disconnectSlowConsumer: () => socket.close(CloseCode.SlowConsumer, "Slow consumer: resume with afterSeq"),
@@ -66,6 +79,18 @@ export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<vo
         }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
+        if (getOperationAST(document, payload.operationName)?.operation === "subscription") {
+          // graphql-ws drops an id from ctx.subscriptions however its operation ended (complete,
+          // error, close), so pruning against it never leaks a slot.
+          const active = (ctx.extra.subscriptionIds ??= new Set());
+          for (const other of active) if (other === id || !(other in ctx.subscriptions)) active.delete(other);
+          if (active.size >= options.maxSubscriptions) {
+            const max = options.maxSubscriptions;
+            const message = `At most ${max} subscriptions per connection.`;
+            return [new ChatError("RATE_LIMITED", message, { limit: "subscriptions", max })];
+          }
+          active.add(id);
+        }
         const args: EnvelopedArgs = {
           schema,
           document,
@@ -76,8 +101,9 @@ export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<vo
         };
         return args;
       },
-      execute: (args) => (args as EnvelopedArgs).rootValue.execute(args) as never,
-      subscribe: (args) => (args as EnvelopedArgs).rootValue.subscribe(args) as never,
+      // In the operation's log scope, so Yoga's lines (masked errors) carry its request id.
+      execute: (args) => inLogScope(args, (enveloped) => enveloped.rootValue.execute(args)),
+      subscribe: (args) => inLogScope(args, (enveloped) => enveloped.rootValue.subscribe(args)),
       onNext: (ctx) => {
         const socket = ctx.extra.socket as WebSocket;
         if (socket.bufferedAmount > options.maxBufferedBytes) {
@@ -90,7 +116,16 @@ export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<vo
 
   return {
     async close() {
-      for (const client of wss.clients) client.close(CloseCode.GoingAway, "Server shutting down");
+      const open = [...wss.clients];
+      for (const client of open) client.close(CloseCode.GoingAway, "Server shutting down");
+      // Wait for the close handshakes, so subscriptions have ended; cut off a client that does not answer.
+      const cutOff = setTimeout(() => open.forEach((client) => client.terminate()), CLOSE_HANDSHAKE_MS);
+      await Promise.all(
+        open.map(
+          (client) => client.readyState !== client.CLOSED && new Promise((done) => client.once("close", done)),
+        ),
+      );
+      clearTimeout(cutOff);
       await disposable.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

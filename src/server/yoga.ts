@@ -1,9 +1,17 @@
 // The Yoga instance: one GraphQL endpoint for HTTP queries and mutations, SSE subscriptions, and
 // (through server/graphql-ws.ts) graphql-ws operations, which all share its plugins and masking.
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { Config } from "../config.js";
 import type { Context, Transport } from "../context.js";
 import type { User } from "../generated/sqlite/client.js";
+import { yogaLogger, type Logger } from "../logger.js";
 import { schema } from "../schema/index.js";
+import { abuseLimitOptions, useAbuseLimits } from "./plugins/use-abuse-limits.js";
+import { useDemo, type DemoOptions } from "./plugins/use-demo.js";
+import { graphiqlOptions, renderOfflineGraphiQL, useGraphiQLAssets } from "./plugins/use-graphiql-offline.js";
+import { useMetrics, type ChatMetrics } from "./plugins/use-metrics.js";
+import { useReadiness, type ReadinessOptions } from "./plugins/use-readiness.js";
+import { useRequestLog } from "./plugins/use-request-log.js";
 
 /** What Yoga's context factory receives beside its own fields. */
 export interface ServerContext {
@@ -14,10 +22,20 @@ export interface ServerContext {
 export type ChatYoga = YogaServerInstance<ServerContext, Context>;
 
 export interface YogaOptions {
+  /** The server's configuration (limits, NODE_ENV). */
+  config: Readonly<Config>;
   /** The context of an HTTP request (queries, mutations, SSE). */
   createContext(request: Request): Promise<Context>;
   /** The context of a graphql-ws operation. */
   createSocketContext(viewer: User | null, transport: Transport): Context;
+  /** The /demo page; its token endpoint works only with the generated development secret. */
+  demo?: DemoOptions;
+  /** The server's logger: request logs and Yoga's own lines. */
+  log: Logger;
+  /** What `/ready` checks. */
+  readiness: ReadinessOptions;
+  /** The instruments served at `/metrics`. */
+  metrics: ChatMetrics;
 }
 
 export function createChatYoga(options: YogaOptions): ChatYoga {
@@ -29,6 +47,26 @@ export function createChatYoga(options: YogaOptions): ChatYoga {
     // Errors without an extensions.code of ours are replaced by "Unexpected error." and logged.
     maskedErrors: true,
     landingPage: false,
+    // Yoga's lines (masked errors among them) as JSON, with the request id of the request at hand.
+    logging: yogaLogger(options.log),
+    // GET /graphql from a browser shows GraphiQL, its assets served from here (no CDN).
+    graphiql: graphiqlOptions,
+    renderGraphiQL: renderOfflineGraphiQL,
+    // Chat operations are small: refuse larger bodies with 413, by Content-Length or while streaming.
+    maxRequestBodySize: options.config.MAX_REQUEST_BYTES,
+    plugins: [
+      // First: token, depth, alias, directive and cost limits refuse a document before anything runs.
+      useAbuseLimits(abuseLimitOptions(options.config)),
+      // Static routes next, answered without GraphQL: GraphiQL's bundled assets and the /demo page.
+      useGraphiQLAssets(),
+      useDemo(options.demo),
+      // Request id (x-request-id) and a request-bound child logger around every HTTP request.
+      useRequestLog(options.log),
+      // GET /ready: 200 when the database (and Redis, if configured) answer, else 503.
+      useReadiness(options.readiness),
+      // GET /metrics, and the operation, error and subscription counts behind it.
+      useMetrics(options.metrics),
+    ],
     context: (initial) =>
       initial.graphqlWs
         ? options.createSocketContext(initial.graphqlWs.viewer, initial.graphqlWs.transport)

@@ -42,6 +42,11 @@ export async function startTestServer(
     DATA_DIR: database.dir,
     DATABASE_URL: database.url,
     JWT_SECRET: secret,
+    // Tests send quickly; those about rate limits pass low values.
+    RATE_LIMIT_MESSAGES_PER_MINUTE: 1_000_000,
+    RATE_LIMIT_REACTIONS_PER_MINUTE: 1_000_000,
+    // Quiet unless a test asks for logs (LOG_LEVEL, or its own `logger`).
+    LOG_LEVEL: "silent",
     ...serverOptions,
   });
   running.push(server);
