@@ -3,7 +3,7 @@
 import type { Config } from "./config.js";
 import { RateLimitedError } from "./errors.js";
 import { LIMITS } from "./limits.js";
-import { RateLimiter } from "./rate-limit.js";
+import { RateLimiter } from "./rate-limiter.js";
 
 const MINUTE_MS = 60_000;
 
