@@ -22,6 +22,7 @@ const ROOM_EVENTS = `subscription($roomId: ID!, $afterSeq: Int) {
 }`;
 const VIEWER_EVENTS = `subscription { viewerEvents { kind roomId
   ... on AddedToRoomEvent { room { id name } }
+  ... on RemovedFromRoomEvent { roomDeleted }
   ... on MessageAddedEvent { seq message { content } } } }`;
 
 async function send(server: TestServer, userId: string, roomId: string, content: string): Promise<number> {
@@ -152,7 +153,32 @@ describe.each(PROVIDERS)("subscriptions on %s", (provider) => {
     await send(server, "ann", roomId, "welcome");
     const [, message] = await events.waitFor(2);
     expect(message?.data?.viewerEvents).toMatchObject({ kind: "MESSAGE_ADDED", roomId, message: { content: "welcome" } });
+
+    // Removed: told so, and nothing of that room follows; the stream itself stays open.
+    await ok(server, "ann", `mutation($r: ID!) { removeMember(roomId: $r, userId: "dan") { id } }`, { r: roomId });
+    const [, , removed] = await events.waitFor(3);
+    expect(removed?.data?.viewerEvents).toEqual({ kind: "REMOVED_FROM_ROOM", roomId, roomDeleted: false });
+    await send(server, "ann", roomId, "after removal");
+    const other = await createGroup(server, "ann", ["dan"], { name: "second" });
+    const [next] = (await events.waitFor(4)).slice(3);
+    expect(next?.data?.viewerEvents).toMatchObject({ kind: "ADDED_TO_ROOM", roomId: other });
+    expect(events.completed).toBe(false);
     await dan.dispose();
+  });
+
+  it("delivers to every connection of a user (devices, tabs)", async () => {
+    const roomId = await createGroup(server, "ann", ["ben"]);
+    const phone = await connectWs(server, "ben");
+    const laptop = await connectWs(server, "ben");
+    const onPhone = phone.subscribe(MESSAGE_ADDED, { roomId });
+    const onLaptop = laptop.subscribe(MESSAGE_ADDED, { roomId });
+    await waitForListeners(server, roomId, 2);
+    await send(server, "ann", roomId, "to both");
+    for (const subscription of [onPhone, onLaptop]) {
+      const [first] = await subscription.waitFor(1);
+      expect(first?.data?.messageAdded.content).toBe("to both");
+    }
+    await Promise.all([phone.dispose(), laptop.dispose()]);
   });
 
   it("delivers over SSE with the same token", async () => {

@@ -18,7 +18,7 @@ export type RoomEvent =
 /** Events of one user, published on `user:<userId>`. */
 export type UserEvent =
   | { kind: "ADDED_TO_ROOM"; roomId: string; userId: string }
-  | { kind: "REMOVED_FROM_ROOM"; roomId: string; userId: string }
+  | { kind: "REMOVED_FROM_ROOM"; roomId: string; userId: string; roomDeleted: boolean }
   | { kind: "NOTIFICATION_ADDED"; roomId: string; userId: string; notificationId: string };
 
 export type RoomEventKind = RoomEvent["kind"];

@@ -16,14 +16,14 @@ export function announceMembersRemoved(
 ): void {
   if (userIds.length > 0) {
     hub.publishRoom({ kind: "MEMBERS_REMOVED", roomId, userIds: [...userIds] });
-    for (const userId of userIds) hub.publishUser({ kind: "REMOVED_FROM_ROOM", roomId, userId });
+    for (const userId of userIds) hub.publishUser({ kind: "REMOVED_FROM_ROOM", roomId, userId, roomDeleted });
   }
   if (roomDeleted) hub.publishRoom({ kind: "ROOM_DELETED", roomId, userIds: [...userIds] });
 }
 
 export function announceRoomDeleted(hub: RealtimeHub, roomId: string, formerMembers: readonly string[]): void {
   hub.publishRoom({ kind: "ROOM_DELETED", roomId, userIds: [...formerMembers] });
-  for (const userId of formerMembers) hub.publishUser({ kind: "REMOVED_FROM_ROOM", roomId, userId });
+  for (const userId of formerMembers) hub.publishUser({ kind: "REMOVED_FROM_ROOM", roomId, userId, roomDeleted: true });
 }
 
 /** Settings, roles or grants changed. */

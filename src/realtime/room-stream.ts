@@ -113,10 +113,10 @@ export async function openViewerStream(options: StreamOptions): Promise<EventQue
     if (watches.has(roomId)) return;
     const roomWatch = await hub.watchRoom(roomId, (event) => {
       if (!watches.has(roomId) || ownTyping(event, viewerId)) return;
-      const ending = endsAccess(event, viewerId);
-      if (!ending && !roomWatch.mayReceive(viewerId)) return unwatch(roomId);
+      // The viewer hears of their own removal once, as REMOVED_FROM_ROOM on their user topic,
+      // whichever of the two topics delivers first; the room's version is not repeated.
+      if (endsAccess(event, viewerId) || !roomWatch.mayReceive(viewerId)) return unwatch(roomId);
       queue.push(event);
-      if (ending) unwatch(roomId);
     });
     // Just added: this instance may not have seen the room's MEMBERS_ADDED event yet.
     if (admit) roomWatch.admit(viewerId);

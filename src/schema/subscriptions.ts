@@ -171,7 +171,12 @@ eventType("RESET", "RoomResetEvent", "Too many messages were missed to replay th
 eventType("ADDED_TO_ROOM", "AddedToRoomEvent", "The viewer was added to a room; its events follow.", (t) => ({
   room: roomField(t, "The room."),
 }));
-eventType("REMOVED_FROM_ROOM", "RemovedFromRoomEvent", "The viewer left or was removed from a room; its events stop.");
+eventType("REMOVED_FROM_ROOM", "RemovedFromRoomEvent", "The viewer left or was removed from a room, or it was deleted; its events stop.", (t) => ({
+  roomDeleted: t.boolean({
+    description: "The room itself was deleted.",
+    resolve: (event: EventOf<"REMOVED_FROM_ROOM">) => event.roomDeleted,
+  }),
+}));
 eventType("NOTIFICATION_ADDED", "NotificationAddedEvent", "The viewer got a notification (a reaction to their message).", (t) => ({
   notificationId: t.id({ description: "The new notification; read it through `notifications`.", resolve: (event: EventOf<"NOTIFICATION_ADDED">) => event.notificationId }),
 }));
