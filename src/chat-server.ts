@@ -7,7 +7,7 @@ import { createJwtAuthenticate, type Authenticate } from "./auth/authenticate.js
 import { resolveJwtSecret } from "./auth/jwt-secret.js";
 import { loadConfig, type Config } from "./config.js";
 import { createContext } from "./context.js";
-import { createDb, type Db } from "./db/client.js";
+import { createDb, type Db, type QueryListener } from "./db/client.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createUserUpserter } from "./db/users.js";
 import { createLogger, currentRequestLog, newRequestId, type Logger } from "./logger.js";
@@ -34,6 +34,8 @@ export interface ChatServerOptions extends Partial<Config> {
   logger?: Logger;
   /** How long stop() lets in-flight HTTP requests finish before it cuts connections, in ms. @default 10000 */
   shutdownTimeoutMs?: number;
+  /** Called with every SQL statement sent and its duration in ms (query logging, or counting in tests). */
+  onQuery?: QueryListener;
 }
 
 export interface ChatServer {
@@ -65,6 +67,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     migrate = true,
     logger,
     shutdownTimeoutMs = 10_000,
+    onQuery,
     ...overrides
   } = options;
   const config = loadConfig(overrides);
@@ -73,7 +76,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const Handler = await loadPermissionHandler(permissionHandler ?? config.PERMISSION_HANDLER);
   const jwt = customAuthenticate ? undefined : resolveJwtSecret(config);
   const authenticate = customAuthenticate ?? createJwtAuthenticate(jwt!.secret);
-  const db = await createDb(config.DATABASE_URL);
+  const db = await createDb(config.DATABASE_URL, onQuery);
   const upsertUser = createUserUpserter(db);
 
   // ioredis retries every few seconds while Redis is away: log each distinct error once.

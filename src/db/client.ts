@@ -30,7 +30,20 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
 /** SQLite waits this long for a lock held by another connection before failing. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
-export async function createDb(url: string): Promise<Db> {
+/** Called after each SQL statement the client sends (for logs, and tests that count queries). */
+export type QueryListener = (sql: string, durationMs: number) => void;
+
+/** Prisma's options to emit query events, when someone listens. */
+function queryLogging(onQuery: QueryListener | undefined) {
+  return { log: (onQuery ? [{ emit: "event", level: "query" }] : []) as Array<{ emit: "event"; level: "query" }> };
+}
+
+function listen(client: Db, onQuery: QueryListener | undefined): Db {
+  if (onQuery) client.$on("query" as never, ((event: { query: string; duration: number }) => onQuery(event.query, event.duration)) as never);
+  return client;
+}
+
+export async function createDb(url: string, onQuery?: QueryListener): Promise<Db> {
   const target = parseDatabaseUrl(url);
   if (target.provider === "sqlite") {
     const [{ PrismaClient }, { PrismaBetterSQLite3 }] = await Promise.all([
@@ -38,7 +51,7 @@ export async function createDb(url: string): Promise<Db> {
       import("@prisma/adapter-better-sqlite3"),
     ]);
     const adapter = new PrismaBetterSQLite3({ url: target.location, timeout: SQLITE_BUSY_TIMEOUT_MS });
-    return new PrismaClient({ adapter });
+    return listen(new PrismaClient({ adapter, ...queryLogging(onQuery) }) as unknown as Db, onQuery);
   }
   const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
     import("../generated/postgresql/client.js"),
@@ -46,5 +59,5 @@ export async function createDb(url: string): Promise<Db> {
   ]);
   const adapter = new PrismaPg({ connectionString: target.location }, { schema: target.schema });
   // Same models, same query API: the PostgreSQL client is used through the shared type.
-  return new PrismaClient({ adapter }) as unknown as Db;
+  return listen(new PrismaClient({ adapter, ...queryLogging(onQuery) }) as unknown as Db, onQuery);
 }

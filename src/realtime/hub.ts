@@ -9,7 +9,7 @@ import type { EventBus } from "./event-bus.js";
 import { membershipChange, roomTopic, userTopic, type RoomEvent, type UserEvent } from "./events.js";
 
 /** A message with what its payload shows, loaded once per event per instance. */
-export type LoadedMessage = Message & { attachments: Attachment[]; reactions: Reaction[]; sender: User };
+export type LoadedMessage = Message & { attachments: Attachment[]; reactions: Reaction[]; sender: User; room: Room };
 
 /** A room event as local subscribers receive it: with its payload loaded. */
 export type DeliveredEvent = RoomEvent & { message?: LoadedMessage | null; room?: Room | null };
@@ -30,12 +30,15 @@ export const MESSAGE_INCLUDE = {
   attachments: { orderBy: { position: "asc" } },
   reactions: { orderBy: { createdAt: "asc" } },
   sender: true,
+  room: true,
 } as const;
 
 type Log = (message: string, error?: unknown) => void;
 
 class RoomChannel {
   readonly listeners = new Set<RoomListener>();
+  /** Listeners whose watch has begun (the channel had loaded its state). */
+  established = 0;
   readonly receivers = new Set<string>();
   lastSeq = 0;
   private chain: Promise<void>;
@@ -156,6 +159,7 @@ export class RealtimeHub {
     const current = channel;
     current.listeners.add(listener);
     await current.ready;
+    current.established += 1;
     let stopped = false;
     return {
       startSeq: current.lastSeq,
@@ -164,6 +168,7 @@ export class RealtimeHub {
       stop: () => {
         if (stopped) return;
         stopped = true;
+        current.established -= 1;
         current.listeners.delete(listener);
         if (current.listeners.size === 0 && this.channels.get(roomId) === current) {
           this.channels.delete(roomId);
@@ -213,9 +218,9 @@ export class RealtimeHub {
     return this.userListeners.get(userId) ?? 0;
   }
 
-  /** Local subscribers of one room (tests wait on it before they act). */
+  /** Local subscribers of one room receiving events now (tests wait on it before they act). */
   listenerCount(roomId: string): number {
-    return this.channels.get(roomId)?.listeners.size ?? 0;
+    return this.channels.get(roomId)?.established ?? 0;
   }
 
   close(): Promise<void> {

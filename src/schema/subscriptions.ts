@@ -66,6 +66,7 @@ function primed(context: Context, message: LoadedMessage): LoadedMessage {
   loaders.reactions.clear(message.id).prime(message.id, message.reactions);
   loaders.user.clear(message.senderId).prime(message.senderId, message.sender);
   loaders.message.clear(message.id).prime(message.id, message);
+  loaders.room.clear(message.roomId).prime(message.roomId, message.room);
   return message;
 }
 
