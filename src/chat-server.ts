@@ -99,10 +99,11 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   let stopping: Promise<void> | null = null;
   // One set of rate limits per server, shared by all its requests and sockets.
   const services = { db, config, Handler, realtime, limits: createRateLimits(config), log };
-  const viewerFor = async (input: Parameters<Authenticate>[0]) => {
+  const signIn = async (input: Parameters<Authenticate>[0]) => {
     const identity = await authenticate(input);
-    return identity ? upsertUser(identity) : null;
+    return identity ? { viewer: await upsertUser(identity), expiresAt: identity.expiresAt } : null;
   };
+  const viewerFor = async (input: Parameters<Authenticate>[0]) => (await signIn(input))?.viewer ?? null;
 
   const yoga = createChatYoga({
     config,
@@ -142,7 +143,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
       webSockets = startGraphqlWs({
         httpServer,
         yoga,
-        authenticate: viewerFor,
+        authenticate: signIn,
         // A larger message closes the socket with 1009 (ws); chat operations are small.
         maxPayload: config.MAX_REQUEST_BYTES,
         maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROVIDERS } from "./harness/databases.js";
 import { connectSse, connectWs, waitForListeners, waitForViewer } from "./harness/clients.js";
 import { codeOf, createChannel, createChat, createGroup, ok, signIn } from "./harness/fixtures.js";
+import { signToken } from "../src/auth/authenticate.js";
 import { startTestServer, stopTestServers, type TestServer } from "./harness/server.js";
 
 afterAll(stopTestServers);
@@ -72,6 +73,19 @@ describe.each(PROVIDERS)("subscriptions on %s", (provider) => {
     expect((await forged.closed).code).toBe(4401);
   });
 
+  it("closes a WebSocket with 4401 when its token expires", async () => {
+    const shortLived = await signToken(server.secret, { sub: "ben" }, "2s");
+    const ben = await connectWs(server, "ben", shortLived);
+    const roomId = await createGroup(server, "ann", ["ben"]);
+    const messages = ben.subscribe(MESSAGE_ADDED, { roomId });
+    await waitForListeners(server, roomId, 1);
+    const started = Date.now();
+    const { code, reason } = await ben.closed;
+    expect({ code, reason }).toEqual({ code: 4401, reason: "Token expired" });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await messages.waitForComplete();
+  });
+
   it("stops a removed member's stream at the removal while the others keep receiving", async () => {
     const roomId = await createGroup(server, "ann", ["ben", "cat"]);
     const ben = await connectWs(server, "ben");
@@ -111,13 +125,15 @@ describe.each(PROVIDERS)("subscriptions on %s", (provider) => {
     const ben = await connectWs(limited, "ben");
     const events = ben.subscribe(ROOM_EVENTS, { roomId, afterSeq: 0 });
     const messages = ben.subscribe(MESSAGE_ADDED, { roomId, afterSeq: 0 });
-    await waitForListeners(limited, roomId, 2);
-    await send(limited, "ann", roomId, "m6");
-    const [reset, live] = await events.waitFor(2);
+    // The reset comes first; a message sent after it arrives live.
+    const [reset] = await events.waitFor(1);
     expect(reset?.data?.roomEvents).toMatchObject({ kind: "RESET", latestSeq: 5 });
-    expect(live?.data?.roomEvents).toMatchObject({ kind: "MESSAGE_ADDED", seq: 6 });
-    const [resync, next] = await messages.waitFor(2);
+    const [resync] = await messages.waitFor(1);
     expect(resync?.errors?.[0]?.extensions).toMatchObject({ code: "RESYNC_REQUIRED", latestSeq: 5 });
+    await send(limited, "ann", roomId, "m6");
+    const [, live] = await events.waitFor(2);
+    expect(live?.data?.roomEvents).toMatchObject({ kind: "MESSAGE_ADDED", seq: 6 });
+    const [, next] = await messages.waitFor(2);
     expect(next?.data?.messageAdded.seq).toBe(6);
     await ben.dispose();
   });

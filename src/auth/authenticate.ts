@@ -10,6 +10,8 @@ export interface Identity {
   username: string;
   displayName?: string | null;
   isStaff?: boolean;
+  /** When the credentials stop being valid: a WebSocket connection opened with them is closed then. */
+  expiresAt?: Date;
 }
 
 export interface AuthenticateInput {
@@ -45,7 +47,7 @@ export function createJwtAuthenticate(secret: string): Authenticate {
     try {
       // Only HS256: an unsigned ("alg": "none") or differently signed token fails here.
       const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"] });
-      const { sub, name, staff } = payload;
+      const { sub, name, staff, exp } = payload;
       if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_ID_LENGTH) {
         throw new UnauthenticatedError("The token has no valid subject.");
       }
@@ -53,6 +55,7 @@ export function createJwtAuthenticate(secret: string): Authenticate {
         id: sub,
         username: typeof name === "string" && name.length > 0 ? name.slice(0, 150) : sub,
         isStaff: staff === true,
+        ...(typeof exp === "number" && { expiresAt: new Date(exp * 1000) }),
       };
     } catch (error) {
       if (error instanceof UnauthenticatedError) throw error;

@@ -16,8 +16,8 @@ import type { ChatYoga } from "./yoga.js";
 export interface GraphqlWsOptions {
   httpServer: Server;
   yoga: ChatYoga;
-  /** The viewer for connection parameters; throws or returns null to refuse the connection. */
-  authenticate(input: AuthenticateInput): Promise<User | null>;
+  /** The viewer for connection parameters (and when its token expires); throws or returns null to refuse. */
+  authenticate(input: AuthenticateInput): Promise<{ viewer: User; expiresAt?: Date } | null>;
   /** Largest message a client may send, in bytes; ws closes the socket with 1009 past it. */
   maxPayload: number;
   /** Concurrent subscriptions one connection may hold; one more is refused with RATE_LIMITED. */
@@ -39,6 +39,18 @@ type EnvelopedArgs = ExecutionArgs & { rootValue: { execute: (args: ExecutionArg
 const inLogScope = (args: ExecutionArgs, run: (args: EnvelopedArgs) => unknown) =>
   runWithRequestLog((args.contextValue as Context).log, () => run(args as EnvelopedArgs)) as never;
 
+/** Longest delay setTimeout takes; a token valid for longer is not timed (about 24 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A connection lives no longer than its token: at expiry it closes with 4401, and the client
+ * reconnects with a fresh token (and resumes with afterSeq). */
+function closeAtExpiry(socket: WebSocket, expiresAt: Date): void {
+  const delay = expiresAt.getTime() - Date.now();
+  if (delay > MAX_TIMER_MS) return;
+  const timer = setTimeout(() => socket.close(CloseCode.Unauthorized, "Token expired"), Math.max(0, delay));
+  socket.once("close", () => clearTimeout(timer));
+}
+
 /** How long a shutting-down server waits for clients to answer its close frame. */
 const CLOSE_HANDSHAKE_MS = 3_000;
 
@@ -51,9 +63,10 @@ export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<vo
       onConnect: async (ctx) => {
         const socket = ctx.extra.socket as WebSocket;
         try {
-          const viewer = await options.authenticate({ connectionParams: ctx.connectionParams ?? {} });
-          if (viewer) {
-            ctx.extra.viewer = viewer;
+          const signedIn = await options.authenticate({ connectionParams: ctx.connectionParams ?? {} });
+          if (signedIn) {
+            ctx.extra.viewer = signedIn.viewer;
+            if (signedIn.expiresAt) closeAtExpiry(socket, signedIn.expiresAt);
             return true;
           }
         } catch {
