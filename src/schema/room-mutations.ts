@@ -99,6 +99,22 @@ function roomPatch(room: Room, input: UpdateArgs): Prisma.RoomUpdateInput {
   return patch;
 }
 
+/** The checked fields groups and channels share, from either create input. */
+function commonRoomFields(
+  context: Context,
+  input: { name: string; description?: string | null; avatarUrl?: string | null; preferences?: unknown },
+) {
+  return {
+    creatorId: viewerOf(context).id,
+    name: textArg(input.name, "name", LIMITS.nameLength, true),
+    description: optionalText(input.description, "description", LIMITS.descriptionLength),
+    avatarUrl: input.avatarUrl ? urlArg(input.avatarUrl, "avatarUrl") : null,
+    preferences: (input.preferences === null || input.preferences === undefined
+      ? {}
+      : jsonObjectArg(input.preferences, "preferences")) as Prisma.InputJsonObject,
+  };
+}
+
 async function createAndAnnounce(context: Context, input: NewRoom): Promise<Room> {
   const room = await createRoom(context.db, input);
   announceMembersAdded(context.realtime, room.id, [input.creatorId, ...input.memberIds.filter((id) => id !== input.creatorId)]);
@@ -124,18 +140,12 @@ builder.mutationFields((t) => ({
     authScopes: { canCreateRoom: "GROUP" },
     resolve: (_root, { input }, context) =>
       createAndAnnounce(context, {
+        ...commonRoomFields(context, input),
         kind: "GROUP",
-        creatorId: viewerOf(context).id,
-        name: textArg(input.name, "name", LIMITS.nameLength, true),
-        description: optionalText(input.description, "description", LIMITS.descriptionLength),
-        avatarUrl: input.avatarUrl ? urlArg(input.avatarUrl, "avatarUrl") : null,
         locked: input.locked ?? false,
         joinApprovalRequired: input.joinApprovalRequired ?? false,
         isPublic: false,
         maxMembers: intArg(input.maxParticipants ?? DEFAULT_MAX_PARTICIPANTS, "maxParticipants", 2, LIMITS.maxGroupParticipants),
-        preferences: (input.preferences === null || input.preferences === undefined
-          ? {}
-          : jsonObjectArg(input.preferences, "preferences")) as Prisma.InputJsonObject,
         memberIds: input.participantIds?.length ? idsArg(input.participantIds.map(String), "participantIds", "user") : [],
       }),
   }),
@@ -146,18 +156,12 @@ builder.mutationFields((t) => ({
     authScopes: { canCreateRoom: "CHANNEL" },
     resolve: (_root, { input }, context) =>
       createAndAnnounce(context, {
+        ...commonRoomFields(context, input),
         kind: "CHANNEL",
-        creatorId: viewerOf(context).id,
-        name: textArg(input.name, "name", LIMITS.nameLength, true),
-        description: optionalText(input.description, "description", LIMITS.descriptionLength),
-        avatarUrl: input.avatarUrl ? urlArg(input.avatarUrl, "avatarUrl") : null,
         locked: false,
         joinApprovalRequired: false,
         isPublic: input.isPublic ?? false,
         maxMembers: intArg(input.maxSubscribers ?? DEFAULT_MAX_SUBSCRIBERS, "maxSubscribers", 1, LIMITS.maxChannelSubscribers),
-        preferences: (input.preferences === null || input.preferences === undefined
-          ? {}
-          : jsonObjectArg(input.preferences, "preferences")) as Prisma.InputJsonObject,
         memberIds: input.subscriberIds?.length ? idsArg(input.subscriberIds.map(String), "subscriberIds", "user") : [],
       }),
   }),
