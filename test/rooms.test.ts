@@ -40,6 +40,43 @@ describe.each(PROVIDERS)("rooms on %s", (provider) => {
     expect(chat.room).toEqual({ peer: { id: "dan" }, participants: [{ id: "cat" }, { id: "dan" }] });
   });
 
+  it("pages rooms by recent activity, and members and public channels, without gaps or repeats", async () => {
+    await signIn(server, "pager", "p1", "p2", "p3", "p4", "p5");
+    const groups: string[] = [];
+    for (let i = 0; i < 5; i++) groups.push(await createGroup(server, "pager", ["p1", "p2", "p3", "p4", "p5"]));
+    // The oldest room becomes the most recently active.
+    await ok(server, "pager", `mutation($r: ID!) { sendMessage(input: { roomId: $r, content: "bump" }) { seq } }`, { r: groups[0] });
+
+    async function pageAll(query: string, variables: Record<string, unknown>, pick: (data: any) => any) {
+      const ids: string[] = [];
+      let after: string | null = null;
+      for (let pages = 0; pages < 10; pages++) {
+        const connection = pick(await ok(server, "pager", query, { ...variables, after }));
+        ids.push(...connection.edges.map((edge: any) => edge.node.id ?? edge.node.user.id));
+        if (!connection.pageInfo.hasNextPage) return ids;
+        after = connection.pageInfo.endCursor;
+      }
+      throw new Error("paging did not end");
+    }
+
+    const rooms = await pageAll(`query($after: String) { rooms(first: 2, after: $after) {
+      edges { node { id } } pageInfo { hasNextPage endCursor } } }`, {}, (data) => data.rooms);
+    expect(rooms).toHaveLength(5);
+    expect(rooms[0]).toBe(groups[0]);
+    expect(new Set(rooms)).toEqual(new Set(groups));
+
+    const members = await pageAll(`query($id: ID!, $after: String) { room(id: $id) { members(first: 2, after: $after) {
+      edges { node { user { id } } } pageInfo { hasNextPage endCursor } } } }`, { id: groups[1] }, (data) => data.room.members);
+    expect(members.sort()).toEqual(["p1", "p2", "p3", "p4", "p5", "pager"]);
+
+    const channels: string[] = [];
+    for (let i = 0; i < 3; i++) channels.push(await createChannel(server, "pager", [], { isPublic: true }));
+    const listed = await pageAll(`query($after: String) { publicChannels(first: 1, after: $after) {
+      edges { node { id } } pageInfo { hasNextPage endCursor } } }`, {}, (data) => data.publicChannels);
+    for (const id of channels) expect(listed).toContain(id);
+    expect(new Set(listed).size).toBe(listed.length);
+  });
+
   it("refuses non-members, anonymous callers and unknown rooms with distinct codes", async () => {
     const groupId = await createGroup(server, "ann", ["ben"]);
     const query = `query($id: ID!) { room(id: $id) { id } }`;

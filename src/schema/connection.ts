@@ -76,6 +76,27 @@ export const isActivityCursor = (value: unknown): value is ActivityCursor =>
   !Number.isNaN(Date.parse(value[0])) &&
   typeof value[1] === "string";
 
+/** The cursor of a row in a list ordered by a time, then an id. */
+export function timeCursor(at: Date, id: string): string {
+  return encodeCursor([at.toISOString(), id]);
+}
+
+/**
+ * The condition for rows strictly after `cursor` in a list ordered by (`timeField`, `idField`),
+ * both in `direction`; nothing for the first page. Spread it into a Prisma `where`.
+ */
+export function afterTimeCursor(
+  cursor: ActivityCursor | null,
+  timeField: string,
+  idField: string,
+  direction: "asc" | "desc",
+): object {
+  if (!cursor) return {};
+  const past = direction === "asc" ? "gt" : "lt";
+  const at = new Date(cursor[0]);
+  return { OR: [{ [timeField]: { [past]: at } }, { [timeField]: at, [idField]: { [past]: cursor[1] } }] };
+}
+
 /** Builds a forward page from rows fetched with `take: first + 1`. */
 export function forwardPage<T>(rows: T[], first: number, cursorOf: (row: T) => string, hadCursor: boolean): Connection<T> {
   const page = rows.slice(0, first);

@@ -3,7 +3,7 @@ import type { Notification } from "../generated/sqlite/client.js";
 import { viewerOf } from "../context.js";
 import { LIMITS } from "../limits.js";
 import { builder } from "./builder.js";
-import { connectionRef, decodeCursor, encodeCursor, forwardPage, isActivityCursor } from "./connection.js";
+import { afterTimeCursor, connectionRef, decodeCursor, forwardPage, isActivityCursor, timeCursor } from "./connection.js";
 import { MessageRef, RoomRef } from "./refs.js";
 import { pageSizeArg } from "./validate.js";
 
@@ -61,18 +61,12 @@ builder.queryField("notifications", (t) =>
           message: { isDeleted: false },
           // A former member must not read the messages of a room through old notifications.
           room: { members: { some: { userId } } },
-          ...(after && {
-            OR: [
-              { createdAt: { lt: new Date(after[0]) } },
-              { createdAt: new Date(after[0]), id: { lt: after[1] } },
-            ],
-          }),
+          ...afterTimeCursor(after, "createdAt", "id", "desc"),
         },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
         take: first + 1,
       });
-      const cursorOf = (row: Notification) => encodeCursor([row.createdAt.toISOString(), row.id]);
-      return forwardPage(rows, first, cursorOf, after !== null);
+      return forwardPage(rows, first, (row) => timeCursor(row.createdAt, row.id), after !== null);
     },
   }),
 );

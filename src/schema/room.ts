@@ -5,11 +5,12 @@ import { viewerOf } from "../context.js";
 import { DEFAULT_ADMIN_NAMES } from "../permissions/permission-helpers.js";
 import { builder } from "./builder.js";
 import {
+  afterTimeCursor,
   connectionRef,
   decodeCursor,
-  encodeCursor,
   forwardPage,
   isActivityCursor,
+  timeCursor,
   type ActivityCursor,
 } from "./connection.js";
 import { ChannelRef, GroupChatRef, MessageRef, OneToOneChatRef, RoomKindEnum, RoomPermissionEnum, RoomRef, UserRef } from "./refs.js";
@@ -82,7 +83,6 @@ const MembershipRef = builder.objectRef<Membership>("RoomMembership").implement(
 
 const MembershipConnection = connectionRef("RoomMembership", MembershipRef, "Members of a room, earliest first.");
 
-const isMemberCursor = (value: unknown): value is [string, string] => isActivityCursor(value);
 
 interface Capabilities {
   room: Room;
@@ -152,21 +152,16 @@ RoomRef.implement({
       unauthorizedResolver: () => ({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } }),
       resolve: async (room, args, context) => {
         const first = pageSizeArg(args.first, "first");
-        const after = args.after ? decodeCursor(args.after, "after", isMemberCursor) : null;
+        const after = args.after ? decodeCursor(args.after, "after", isActivityCursor) : null;
         const rows = await context.db.roomMember.findMany({
-          where: {
-            roomId: room.id,
-            ...(after && {
-              OR: [{ joinedAt: { gt: new Date(after[0]) } }, { joinedAt: new Date(after[0]), userId: { gt: after[1] } }],
-            }),
-          },
+          where: { roomId: room.id, ...afterTimeCursor(after, "joinedAt", "userId", "asc") },
           orderBy: [{ joinedAt: "asc" }, { userId: "asc" }],
           take: first + 1,
         });
         return forwardPage(
           rows.map((row) => ({ room, userId: row.userId, joinedAt: row.joinedAt })),
           first,
-          (row) => encodeCursor([row.joinedAt.toISOString(), row.userId]),
+          (row) => timeCursor(row.joinedAt, row.userId),
           after !== null,
         );
       },
@@ -279,19 +274,11 @@ const ChannelConnection = connectionRef("Channel", ChannelRef, "Channels, most r
 async function activityPage(context: Context, where: object, first: number, after: string | null | undefined) {
   const cursor: ActivityCursor | null = after ? decodeCursor(after, "after", isActivityCursor) : null;
   const rows = await context.db.room.findMany({
-    where: {
-      ...where,
-      ...(cursor && {
-        OR: [
-          { lastActivityAt: { lt: new Date(cursor[0]) } },
-          { lastActivityAt: new Date(cursor[0]), id: { lt: cursor[1] } },
-        ],
-      }),
-    },
+    where: { ...where, ...afterTimeCursor(cursor, "lastActivityAt", "id", "desc") },
     orderBy: [{ lastActivityAt: "desc" }, { id: "desc" }],
     take: first + 1,
   });
-  return forwardPage(rows, first, (room) => encodeCursor([room.lastActivityAt.toISOString(), room.id]), cursor !== null);
+  return forwardPage(rows, first, (room) => timeCursor(room.lastActivityAt, room.id), cursor !== null);
 }
 
 builder.queryFields((t) => ({
