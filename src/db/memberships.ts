@@ -7,11 +7,11 @@ import {
   BadUserInputError,
   ConflictError,
   isRecordMissing,
-  isUniqueViolation,
   NotFoundError,
 } from "../errors.js";
 import type { Db } from "./client.js";
-import { requireUsers, TRANSACTION_OPTIONS } from "./rooms.js";
+import { requireUsers } from "./rooms.js";
+import { retryOnUniqueViolation, TRANSACTION_OPTIONS } from "./transactions.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -26,15 +26,6 @@ function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
   return db.$transaction(work, TRANSACTION_OPTIONS);
 }
 
-/** Runs an inserting transaction once more when a writer that skipped the room lock inserted first. */
-async function retryOnUnique<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    return run();
-  }
-}
 
 /** Locks the room row (PostgreSQL; SQLite runs one transaction at a time) and returns it fresh. */
 async function lockRoom(tx: Tx, roomId: string): Promise<Room> {
@@ -75,7 +66,7 @@ function limitMessage(room: Room): string {
 
 /** Adds the users who are not members yet; all or none, within Room.maxMembers (else CONFLICT). */
 export async function addMembers(db: Db, roomId: string, userIds: readonly string[]): Promise<string[]> {
-  return retryOnUnique(() =>
+  return retryOnUniqueViolation(() =>
     transaction(db, async (tx) => {
       await requireUsers(tx, userIds);
       // All members already: leave the room untouched (no lock, no new updatedAt).
@@ -138,7 +129,7 @@ export async function addRoles(
   role: string,
   userIds: readonly string[],
 ): Promise<string[]> {
-  return retryOnUnique(() =>
+  return retryOnUniqueViolation(() =>
     transaction(db, async (tx) => {
       const targets = await memberTargets(tx, await lockRoom(tx, roomId), userIds);
       const holders = await roleHolders(tx, roomId, role, targets);
@@ -198,7 +189,7 @@ export async function grantPermissions(
   userIds: readonly string[],
   permissions: readonly RoomPermission[],
 ): Promise<string[]> {
-  return retryOnUnique(() =>
+  return retryOnUniqueViolation(() =>
     transaction(db, async (tx) => {
       const targets = await memberTargets(tx, await lockRoom(tx, roomId), userIds);
       // Filtered here rather than createMany's skipDuplicates, which SQLite lacks.

@@ -4,7 +4,7 @@
 import type { MediaType, Message, NotificationType, Prisma } from "../generated/sqlite/client.js";
 import { BadUserInputError, isRecordMissing, isUniqueViolation, NotFoundError } from "../errors.js";
 import type { Db } from "./client.js";
-import { TRANSACTION_OPTIONS } from "./rooms.js";
+import { retryOnUniqueViolation, TRANSACTION_OPTIONS } from "./transactions.js";
 
 type Tx = Prisma.TransactionClient;
 
@@ -226,16 +226,6 @@ export function deleteMessages(db: Db, roomId: string, messageIds: string[], sof
     });
     return { roomId, messageIds };
   }, TRANSACTION_OPTIONS);
-}
-
-/** Retries once when a concurrent identical insert won the unique index: the retry sees its row. */
-async function retryOnUniqueViolation<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    return run();
-  }
 }
 
 /** Sets the user's one reaction: a different one replaces it, the same one changes nothing. The

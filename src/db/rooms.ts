@@ -3,9 +3,8 @@ import type { Prisma, Room, RoomKind } from "../generated/sqlite/client.js";
 import { BadUserInputError, isUniqueViolation, NotFoundError } from "../errors.js";
 import { DEFAULT_ADMIN_NAMES } from "../permissions/permission-helpers.js";
 import type { Db } from "./client.js";
+import { TRANSACTION_OPTIONS } from "./transactions.js";
 
-/** Interactive transactions wait this long for a connection or lock before failing. */
-export const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 15_000 } as const;
 
 /** One key per unordered pair of users: the database's unique index keeps one chat per pair. */
 export function pairKey(userA: string, userB: string): string {
