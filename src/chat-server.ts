@@ -7,11 +7,12 @@ import { createJwtAuthenticate, type Authenticate } from "./auth/authenticate.js
 import { resolveJwtSecret } from "./auth/jwt-secret.js";
 import { loadConfig, type Config } from "./config.js";
 import { createContext } from "./context.js";
-import { createDb, type Db, type QueryListener } from "./db/client.js";
+import { createDatabase, type Db, type QueryListener } from "./db/client.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createUserUpserter } from "./db/users.js";
 import { createLogger, currentRequestLog, newRequestId, type Logger } from "./logger.js";
 import { loadPermissionHandler } from "./permissions/load-handler.js";
+import { MemberAccessCache } from "./permissions/member-access-cache.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
 import { createRateLimits } from "./rate-limits.js";
 import { createMemoryBus, createRedisBus } from "./realtime/event-bus.js";
@@ -76,7 +77,8 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const Handler = await loadPermissionHandler(permissionHandler ?? config.PERMISSION_HANDLER);
   const jwt = customAuthenticate ? undefined : resolveJwtSecret(config);
   const authenticate = customAuthenticate ?? createJwtAuthenticate(jwt!.secret);
-  const db = await createDb(config.DATABASE_URL, onQuery);
+  const database = await createDatabase(config.DATABASE_URL, onQuery);
+  const { db } = database;
   const upsertUser = createUserUpserter(db);
 
   // ioredis retries every few seconds while Redis is away: log each distinct error once.
@@ -98,7 +100,15 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const metrics = createChatMetrics({ watchedRooms: () => realtime.watchedRooms });
   let stopping: Promise<void> | null = null;
   // One set of rate limits per server, shared by all its requests and sockets.
-  const services = { db, config, Handler, realtime, limits: createRateLimits(config), log };
+  const services = {
+    database,
+    memberAccess: new MemberAccessCache(),
+    config,
+    Handler,
+    realtime,
+    limits: createRateLimits(config),
+    log,
+  };
   const signIn = async (input: Parameters<Authenticate>[0]) => {
     const identity = await authenticate(input);
     return identity ? { viewer: await upsertUser(identity), expiresAt: identity.expiresAt } : null;
@@ -140,6 +150,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     generatedSecretFile: jwt?.generatedFile,
     async start() {
       if (migrate) await migrateDatabase(config.DATABASE_URL);
+      await database.open();
       webSockets = startGraphqlWs({
         httpServer,
         yoga,
@@ -179,7 +190,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         clearInterval(idle);
         clearTimeout(cutOff);
         await realtime.close();
-        await db.$disconnect();
+        await database.close();
       })();
       return stopping;
     },

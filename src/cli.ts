@@ -3,7 +3,7 @@
 import { signToken } from "./auth/authenticate.js";
 import { resolveJwtSecret } from "./auth/jwt-secret.js";
 import { loadConfig } from "./config.js";
-import { createDb } from "./db/client.js";
+import { createDatabase } from "./db/client.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { seedDemo } from "./db/seed-demo.js";
 
@@ -37,9 +37,10 @@ async function run(argv: string[]): Promise<number> {
     case "seed-demo": {
       const config = loadConfig();
       await migrateDatabase(config.DATABASE_URL);
-      const db = await createDb(config.DATABASE_URL);
+      const database = await createDatabase(config.DATABASE_URL);
+      await database.open();
       try {
-        const demo = await seedDemo(db, { notify: config.ENABLE_NOTIFICATIONS });
+        const demo = await seedDemo(database, { notify: config.ENABLE_NOTIFICATIONS });
         console.log(demo.created ? "demo data created" : "demo data already present; nothing added");
         console.log(`users:   ${demo.users.join(", ")}`);
         console.log(`group:   ${demo.group.id}  "${demo.group.name}" (alice, bob, carol)`);
@@ -47,7 +48,7 @@ async function run(argv: string[]): Promise<number> {
         console.log(`chat:    ${demo.chat.id}  (alice, bob)`);
         console.log("tokens:  npm run --silent token -- alice   (or: npx realtime-chat-graphql token alice)");
       } finally {
-        await db.$disconnect();
+        await database.close();
       }
       return 0;
     }

@@ -2,10 +2,11 @@
 // graphql-ws operation, so per-request caches (scope results, loaders, the permission handler)
 // never outlive the operation that filled them.
 import type { Config } from "./config.js";
-import type { Db } from "./db/client.js";
+import type { Database, Db } from "./db/client.js";
 import { createLoaders, type Loaders } from "./db/loaders.js";
 import type { User } from "./generated/sqlite/client.js";
 import type { Logger } from "./logger.js";
+import type { MemberAccessCache } from "./permissions/member-access-cache.js";
 import { PermissionGate } from "./permissions/permission-gate.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
 import type { RateLimits } from "./rate-limits.js";
@@ -23,6 +24,8 @@ export interface Context {
   /** The authenticated user, or null for an anonymous caller. */
   viewer: User | null;
   db: Db;
+  /** The Prisma client with the hot path's prepared statements (sends). */
+  database: Database;
   config: Readonly<Config>;
   /** The request's PermissionHandler, behind a per-request memo. */
   gate: PermissionGate;
@@ -37,7 +40,9 @@ export interface Context {
 }
 
 export interface ContextServices {
-  db: Db;
+  database: Database;
+  /** The server's memo of member access, shared by every request's handler. */
+  memberAccess: MemberAccessCache;
   config: Readonly<Config>;
   Handler: PermissionHandlerClass;
   realtime: RealtimeHub;
@@ -52,11 +57,13 @@ export function createContext(
   transport: Transport = NO_TRANSPORT,
   log: Logger = services.log,
 ): Context {
-  const { db, config, Handler, realtime, limits } = services;
-  const handler = new Handler({ db });
+  const { database, config, Handler, realtime, limits } = services;
+  const { db, hotPath } = database;
+  const handler = new Handler({ db, hotPath, memberAccess: services.memberAccess });
   return {
     viewer,
     db,
+    database,
     config,
     gate: new PermissionGate(handler, viewer, db),
     loaders: createLoaders(db),

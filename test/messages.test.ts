@@ -307,8 +307,9 @@ describe.each(PROVIDERS)("messages on %s", (provider) => {
     const message = await sendMessage(server, "ann", roomId, "news");
     const reply = await sendMessage(server, "cat", roomId, "re", { replyToId: message.id });
     const forBen = await notificationsIn(server, "ben", roomId);
+    // The reply is addressed to ann alone; for ben it is another new message.
     expect(forBen.map((n: any) => [n.type, n.message.id])).toEqual([
-      ["REPLY", reply.id],
+      ["NEW_MESSAGE", reply.id],
       ["NEW_MESSAGE", message.id],
     ]);
     expect(forBen[0].room).toEqual({ id: roomId });
@@ -342,6 +343,34 @@ describe.each(PROVIDERS)("messages on %s", (provider) => {
     await ok(server, "ann", ACK, { ids: [message.id] });
     expect((await notificationsIn(server, "ann", roomId)).map((n: any) => n.type)).toEqual(["REPLY"]);
     expect((await history(server, "ann", roomId))[0].deliveredCount).toBe(1);
+  });
+
+  it("derives new-message notifications from positions: none from before joining, out-of-order acks kept apart", async () => {
+    const roomId = await createGroup(server, "ann", ["ben"]);
+    const before = await sendMessage(server, "ann", roomId, "before cat");
+    await ok(server, "ann", `mutation($r: ID!, $u: [ID!]!) { addMembers(roomId: $r, userIds: $u) { id } }`, { r: roomId, u: ["cat"] });
+    const [first, second, third] = [
+      await sendMessage(server, "ann", roomId, "one"),
+      await sendMessage(server, "ben", roomId, "two"),
+      await sendMessage(server, "ann", roomId, "three"),
+    ];
+    const idsFor = async (userId: string) => (await notificationsIn(server, userId, roomId)).map((n: any) => n.message.id);
+    // cat joined after "before cat"; her own messages never notify her.
+    expect(await idsFor("cat")).toEqual([third.id, second.id, first.id]);
+    expect(await idsFor("ben")).toEqual([third.id, first.id, before.id]);
+    // Acknowledging the newest first leaves the older ones; then the rest clears all.
+    await ok(server, "cat", ACK, { ids: [third.id] });
+    expect(await idsFor("cat")).toEqual([second.id, first.id]);
+    await ok(server, "cat", ACK, { ids: [first.id, second.id] });
+    expect(await idsFor("cat")).toEqual([]);
+    const fourth = await sendMessage(server, "ben", roomId, "four");
+    expect(await idsFor("cat")).toEqual([fourth.id]);
+    // Deleting a message removes its notification; leaving the room removes them all.
+    await ok(server, "ben", DELETE, { ids: [fourth.id] });
+    expect(await idsFor("cat")).toEqual([]);
+    await sendMessage(server, "ann", roomId, "five");
+    await ok(server, "cat", `mutation($r: ID!) { leaveRoom(roomId: $r) { roomDeleted } }`, { r: roomId });
+    expect(await idsFor("cat")).toEqual([]);
   });
 
   it("lets channel subscribers without the grant react and read but not post", async () => {

@@ -2,6 +2,7 @@
 // client (a client is bound to one provider); both are generated from prisma/base.prisma and
 // share one shape, so the rest of the code is written once against the `Db` type below.
 import type { PrismaClient as SqliteClient } from "../generated/sqlite/client.js";
+import type { HotPath } from "./sql/hot-path.js";
 
 /** The database client every data function takes. Typed as the SQLite client: code written
  * against it uses only what both providers support. */
@@ -27,6 +28,9 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   return { provider: "postgresql", location: parsed.toString(), schema };
 }
 
+/** A value for PostgreSQL's startup `options`, where spaces separate arguments. */
+const startupValue = (value: string) => value.replace(/[\\\s]/g, (char) => `\\${char}`);
+
 /** SQLite waits this long for a lock held by another connection before failing. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
@@ -43,21 +47,60 @@ function listen(client: Db, onQuery: QueryListener | undefined): Db {
   return client;
 }
 
-export async function createDb(url: string, onQuery?: QueryListener): Promise<Db> {
+/** The Prisma client and the hot path's prepared statements, over one connection (SQLite) or
+ * one pool (PostgreSQL). */
+export interface Database {
+  provider: Provider;
+  db: Db;
+  hotPath: HotPath;
+  /** Connects; call after migrating (a SQLite connection opened before the migration switched
+   * the file to WAL would keep the rollback journal's synchronous=FULL). */
+  open(): Promise<void>;
+  /** Closes the client and with it the connection or pool. */
+  close(): Promise<void>;
+}
+
+export async function createDatabase(url: string, onQuery?: QueryListener): Promise<Database> {
   const target = parseDatabaseUrl(url);
   if (target.provider === "sqlite") {
-    const [{ PrismaClient }, { PrismaBetterSQLite3 }] = await Promise.all([
+    const [{ PrismaClient }, { PrismaBetterSQLite3 }, { shareSqliteConnection }, { createSqliteHotPath }] = await Promise.all([
       import("../generated/sqlite/client.js"),
       import("@prisma/adapter-better-sqlite3"),
+      import("./sql/sqlite-connection.js"),
+      import("./sql/sqlite-hot-path.js"),
     ]);
-    const adapter = new PrismaBetterSQLite3({ url: target.location, timeout: SQLITE_BUSY_TIMEOUT_MS });
-    return listen(new PrismaClient({ adapter, ...queryLogging(onQuery) }) as unknown as Db, onQuery);
+    const { factory, connection } = shareSqliteConnection(
+      new PrismaBetterSQLite3({ url: target.location, timeout: SQLITE_BUSY_TIMEOUT_MS }),
+    );
+    const db = listen(new PrismaClient({ adapter: factory, ...queryLogging(onQuery) }) as unknown as Db, onQuery);
+    return {
+      provider: "sqlite",
+      db,
+      hotPath: createSqliteHotPath(connection, onQuery),
+      // The hot path runs on Prisma's connection, which Prisma opens here.
+      open: () => db.$connect(),
+      close: () => db.$disconnect(),
+    };
   }
-  const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
+  const [{ PrismaClient }, { PrismaPg }, { createPostgresHotPath }, { default: pg }] = await Promise.all([
     import("../generated/postgresql/client.js"),
     import("@prisma/adapter-pg"),
+    import("./sql/postgres-hot-path.js"),
+    import("pg"),
   ]);
-  const adapter = new PrismaPg({ connectionString: target.location }, { schema: target.schema });
+  // One pool for Prisma and the hot path, so both count against one connection limit.
+  // search_path: raw statements ($queryRaw) name tables without a schema, as on SQLite.
+  const pool = new pg.Pool({ connectionString: target.location, options: `-c search_path=${startupValue(`"${target.schema.replaceAll('"', '""')}"`)}` });
+  // An idle connection that breaks (a restarted server) must not crash the process; the next
+  // query reports the failure. Prisma adds its own listener while connected.
+  pool.on("error", () => {});
+  const adapter = new PrismaPg(pool, { schema: target.schema });
   // Same models, same query API: the PostgreSQL client is used through the shared type.
-  return listen(new PrismaClient({ adapter, ...queryLogging(onQuery) }) as unknown as Db, onQuery);
+  const db = listen(new PrismaClient({ adapter, ...queryLogging(onQuery) }) as unknown as Db, onQuery);
+  const close = async () => {
+    await db.$disconnect();
+    await pool.end();
+  };
+  const hotPath = createPostgresHotPath(pool, target.schema, onQuery);
+  return { provider: "postgresql", db, hotPath, open: () => db.$connect(), close };
 }

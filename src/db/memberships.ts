@@ -27,10 +27,12 @@ function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
 }
 
 
-/** Locks the room row (PostgreSQL; SQLite runs one transaction at a time) and returns it fresh. */
+/** Locks the room row (PostgreSQL; SQLite runs one transaction at a time) and returns it fresh.
+ * Every caller changes who may do what, so this also bumps accessVersion: permissions decided
+ * before (cached, or by a send in flight) are stale from this commit on. */
 async function lockRoom(tx: Tx, roomId: string): Promise<Room> {
   try {
-    return await tx.room.update({ where: { id: roomId }, data: { updatedAt: new Date() } });
+    return await tx.room.update({ where: { id: roomId }, data: { updatedAt: new Date(), accessVersion: { increment: 1 } } });
   } catch (error) {
     // Deleted since the permission check.
     if (isRecordMissing(error)) throw new NotFoundError();
@@ -79,7 +81,8 @@ export async function addMembers(db: Db, roomId: string, userIds: readonly strin
       // Counted under the lock, so concurrent adds see each other's members.
       const count = await tx.roomMember.count({ where: { roomId } });
       if (count + added.length > room.maxMembers) throw new ConflictError(limitMessage(room));
-      await tx.roomMember.createMany({ data: added.map((userId) => ({ roomId, userId })) });
+      // New members' notifications start after the messages already there.
+      await tx.roomMember.createMany({ data: added.map((userId) => ({ roomId, userId, deliveredSeq: room.lastSeq })) });
       return added;
     }),
   );

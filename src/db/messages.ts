@@ -1,24 +1,17 @@
 // Data functions for messages: send, edit, delete, reactions, read receipts and delivery. Each runs
 // in one transaction and returns what a realtime layer would publish (room, seq, message ids).
 // Inputs are already checked by the caller; these functions only enforce what needs the rows.
-import type { MediaType, Message, NotificationType, Prisma } from "../generated/sqlite/client.js";
-import { BadUserInputError, isRecordMissing, isUniqueViolation, NotFoundError } from "../errors.js";
-import type { Db } from "./client.js";
+import { randomUUID } from "node:crypto";
+import type { Attachment, Message, Prisma } from "../generated/sqlite/client.js";
+import { BadUserInputError, isRecordMissing, NotFoundError } from "../errors.js";
+import type { Database, Db } from "./client.js";
+import { advanceDeliveredSeq } from "./notifications.js";
+import type { NewAttachment } from "./sql/hot-path.js";
 import { retryOnUniqueViolation, TRANSACTION_OPTIONS } from "./transactions.js";
 
 type Tx = Prisma.TransactionClient;
 
-/** Notification rows per insert: keeps large channels under the drivers' parameter limits. */
-const NOTIFICATION_CHUNK = 1_000;
-
-export interface NewAttachment {
-  url: string;
-  mediaType: MediaType;
-  mimeType: string;
-  size: number;
-  caption: string | null;
-  metadata: Prisma.InputJsonObject;
-}
+export type { NewAttachment };
 
 export interface NewMessage {
   roomId: string;
@@ -30,16 +23,25 @@ export interface NewMessage {
   /** Copy content and attachments of this message (the caller checked the sender may read it). */
   forwardFromId: string | null;
   attachments: NewAttachment[];
-  /** Create a notification for every other member. */
+  /** Notify the author of the message replied to (new-message notifications need no row). */
   notify: boolean;
+  /** The room's accessVersion the send permission was decided on (null: do not compare). */
+  accessVersion: number | null;
 }
 
 export interface SentMessage {
   roomId: string;
   seq: number;
   message: Message;
+  /** The stored attachments; null when the message was not created now (a known clientMsgId). */
+  attachments: Attachment[] | null;
   /** False when a retry with a known clientMsgId returned the earlier message. */
   created: boolean;
+}
+
+/** The room's permissions changed after the send was allowed: decide again, then retry. */
+export class StaleAccessError extends Error {
+  override name = "StaleAccessError";
 }
 
 /** Messages changed in one room. */
@@ -63,81 +65,57 @@ export interface ReactionChange {
   notification?: { id: string; userId: string } | null;
 }
 
-const isForeignKeyViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === "P2003";
+const earlierSend = (message: Message): SentMessage => ({
+  roomId: message.roomId,
+  seq: message.seq,
+  message,
+  attachments: null,
+  created: false,
+});
 
-function findByClientMsgId(db: Db, input: NewMessage): Promise<Message | null> {
-  return db.message.findUnique({
-    where: {
-      roomId_senderId_clientMsgId: {
-        roomId: input.roomId,
-        senderId: input.senderId,
-        clientMsgId: input.clientMsgId!,
-      },
-    },
+/** Stores a message with the room's next seq, in a transaction shared with concurrent sends. A
+ * known clientMsgId returns the earlier message, also when identical retries race: the unique
+ * index lets one insert win. */
+export async function sendMessage({ db, hotPath }: Database, input: NewMessage): Promise<SentMessage> {
+  const byClientMsgId = () => hotPath.messageByClientMsgId(input.roomId, input.senderId, input.clientMsgId!);
+  const earlier = input.clientMsgId ? await byClientMsgId() : null;
+  if (earlier) return earlierSend(earlier);
+  const source = input.forwardFromId ? await forwardSource(db, input.forwardFromId) : null;
+  const createdAt = new Date();
+  const outcome = await hotPath.storeMessage({
+    id: randomUUID(),
+    roomId: input.roomId,
+    senderId: input.senderId,
+    content: source ? source.content : input.content,
+    clientMsgId: input.clientMsgId,
+    replyToId: input.replyToId,
+    forwardedFromId: source?.id ?? null,
+    attachments: (source ? source.attachments : input.attachments).map((attachment) => ({ ...attachment, id: randomUUID() })),
+    createdAt,
+    accessVersion: input.accessVersion,
+    notifyReply: input.notify,
   });
-}
-
-/** Stores a message with the room's next seq. A known clientMsgId returns the earlier message,
- * also when identical retries race: the unique index lets one insert win. */
-export async function sendMessage(db: Db, input: NewMessage): Promise<SentMessage> {
-  const earlier = input.clientMsgId ? await findByClientMsgId(db, input) : null;
-  if (earlier) return { roomId: earlier.roomId, seq: earlier.seq, message: earlier, created: false };
-  try {
-    const message = await db.$transaction((tx) => insertMessage(tx, input), TRANSACTION_OPTIONS);
-    return { roomId: message.roomId, seq: message.seq, message, created: true };
-  } catch (error) {
-    // The room or the replied-to message was deleted after the permission check.
-    if (isRecordMissing(error) || isForeignKeyViolation(error)) throw new NotFoundError();
-    if (!input.clientMsgId || !isUniqueViolation(error)) throw error;
-    const winner = await findByClientMsgId(db, input);
-    if (!winner) throw error;
-    return { roomId: winner.roomId, seq: winner.seq, message: winner, created: false };
+  switch (outcome.kind) {
+    case "stored":
+      return { roomId: input.roomId, seq: outcome.message.seq, ...outcome, created: true };
+    case "duplicate": {
+      const winner = input.clientMsgId ? await byClientMsgId() : null;
+      if (!winner) throw new Error("a send was refused as a duplicate without a clientMsgId winner");
+      return earlierSend(winner);
+    }
+    case "stale":
+      throw new StaleAccessError();
+    // The room, or the message replied to or forwarded, was deleted after the permission check.
+    case "missing":
+      throw new NotFoundError();
+    case "failed":
+      throw outcome.error;
   }
-}
-
-async function insertMessage(tx: Tx, input: NewMessage): Promise<Message> {
-  const source = input.forwardFromId ? await forwardSource(tx, input.forwardFromId) : null;
-  // Incrementing takes the room's row lock (PostgreSQL), so concurrent sends get distinct seqs
-  // in commit order; a failed insert rolls the bump back, leaving no gap.
-  const { lastSeq } = await tx.room.update({
-    where: { id: input.roomId },
-    data: { lastSeq: { increment: 1 } },
-    select: { lastSeq: true },
-  });
-  const now = new Date();
-  const attachments = source ? source.attachments : input.attachments;
-  const message = await tx.message.create({
-    data: {
-      roomId: input.roomId,
-      senderId: input.senderId,
-      seq: lastSeq,
-      content: source ? source.content : input.content,
-      clientMsgId: input.clientMsgId,
-      replyToId: input.replyToId,
-      forwardedFromId: source?.id ?? null,
-      isForwarded: source !== null,
-      createdAt: now,
-      attachments: { create: attachments.map((attachment, position) => ({ ...attachment, position })) },
-    },
-  });
-  await tx.room.update({
-    where: { id: input.roomId },
-    data: { lastMessageId: message.id, lastActivityAt: now },
-  });
-  if (input.notify) {
-    const members = await tx.roomMember.findMany({
-      where: { roomId: input.roomId, userId: { not: input.senderId } },
-      select: { userId: true },
-    });
-    const type: NotificationType = input.replyToId ? "REPLY" : "NEW_MESSAGE";
-    await notify(tx, message, type, members.map((member) => member.userId), now);
-  }
-  return message;
 }
 
 /** The message to forward with its attachments, as they are now. */
-async function forwardSource(tx: Tx, id: string): Promise<ForwardSource> {
-  const source = await tx.message.findFirst({
+async function forwardSource(db: Db, id: string): Promise<ForwardSource> {
+  const source = await db.message.findFirst({
     where: { id, isDeleted: false },
     include: { attachments: { orderBy: { position: "asc" } } },
   });
@@ -154,20 +132,6 @@ async function forwardSource(tx: Tx, id: string): Promise<ForwardSource> {
       metadata: metadata as Prisma.InputJsonObject,
     })),
   };
-}
-
-async function notify(tx: Tx, message: Message, type: NotificationType, userIds: string[], now: Date) {
-  for (let start = 0; start < userIds.length; start += NOTIFICATION_CHUNK) {
-    await tx.notification.createMany({
-      data: userIds.slice(start, start + NOTIFICATION_CHUNK).map((userId) => ({
-        userId,
-        roomId: message.roomId,
-        messageId: message.id,
-        type,
-        createdAt: now,
-      })),
-    });
-  }
 }
 
 /** Replaces a message's content. `blank` content is allowed only on messages with attachments;
@@ -321,8 +285,9 @@ export function markRead(db: Db, userId: string, messageIds: string[]): Promise<
   );
 }
 
-/** Delivery acknowledgements for others' messages (idempotent), and the user's notifications of
- * all listed messages (reactions to their own included) removed. Returns the new acks per room. */
+/** Delivery acknowledgements for others' messages (idempotent): their derived new-message
+ * notifications end, the user's stored notifications of all listed messages (reactions to their
+ * own included) are removed, and the delivery position moves on. Returns the new acks per room. */
 export function acknowledgeDelivery(db: Db, userId: string, messageIds: string[]): Promise<RoomMessages[]> {
   return retryOnUniqueViolation(() =>
     db.$transaction(async (tx) => {
@@ -334,8 +299,11 @@ export function acknowledgeDelivery(db: Db, userId: string, messageIds: string[]
           select: { messageId: true },
         });
         const fresh = missing(room.messageIds, existing);
-        if (fresh.length) await tx.deliveryAck.createMany({ data: rowsOf(fresh, userId) });
-        if (fresh.length) delivered.push({ roomId: room.roomId, messageIds: fresh });
+        if (fresh.length) {
+          await tx.deliveryAck.createMany({ data: rowsOf(fresh, userId) });
+          await advanceDeliveredSeq(tx, room.roomId, userId);
+          delivered.push({ roomId: room.roomId, messageIds: fresh });
+        }
       }
       return delivered;
     }, TRANSACTION_OPTIONS),

@@ -81,8 +81,9 @@ export async function createRoom(db: Db, input: NewRoom): Promise<Room> {
   });
 }
 
+/** Changes settings; bumps accessVersion, since settings (a group's lock) decide permissions too. */
 export async function updateRoom(db: Db, roomId: string, data: Prisma.RoomUpdateInput): Promise<Room> {
-  return db.room.update({ where: { id: roomId }, data });
+  return db.room.update({ where: { id: roomId }, data: { ...data, accessVersion: { increment: 1 } } });
 }
 
 /** Deletes the room; messages, members, roles and grants go with it. Returns the former members. */

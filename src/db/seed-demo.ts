@@ -3,7 +3,7 @@
 // clientMsgId, so a second run adds nothing. Messages go through sendMessage, so seq, lastMessage
 // and notifications are what a client would have produced (no realtime events are published).
 import type { Room } from "../generated/sqlite/client.js";
-import type { Db } from "./client.js";
+import type { Database, Db } from "./client.js";
 import { sendMessage } from "./messages.js";
 import { createRoom, openOneToOneChat, type NewRoom } from "./rooms.js";
 
@@ -61,10 +61,10 @@ async function demoRoom(
 }
 
 /** Sends the room's demo messages; each has a fixed clientMsgId, so a rerun returns the stored one. */
-async function demoMessages(db: Db, room: Room, key: keyof typeof MESSAGES, notify: boolean): Promise<boolean> {
+async function demoMessages(database: Database, room: Room, key: keyof typeof MESSAGES, notify: boolean): Promise<boolean> {
   let created = false;
   for (const [index, [senderId, content]] of MESSAGES[key].entries()) {
-    const sent = await sendMessage(db, {
+    const sent = await sendMessage(database, {
       roomId: room.id,
       senderId,
       content,
@@ -73,13 +73,15 @@ async function demoMessages(db: Db, room: Room, key: keyof typeof MESSAGES, noti
       forwardFromId: null,
       attachments: [],
       notify,
+      accessVersion: null,
     });
     created ||= sent.created;
   }
   return created;
 }
 
-export async function seedDemo(db: Db, options: { notify: boolean }): Promise<DemoSeed> {
+export async function seedDemo(database: Database, options: { notify: boolean }): Promise<DemoSeed> {
+  const { db } = database;
   const known = await db.user.count({ where: { id: { in: [...DEMO_USERS] } } });
   let created = known < DEMO_USERS.length;
   for (const id of DEMO_USERS) {
@@ -91,7 +93,7 @@ export async function seedDemo(db: Db, options: { notify: boolean }): Promise<De
   const { room: chat, created: chatMembers } = await openOneToOneChat(db, "alice", "bob");
   created ||= newGroup || newChannel || chatMembers !== null;
   for (const [room, key] of [[group, "group"], [channel, "channel"], [chat, "chat"]] as const) {
-    created = (await demoMessages(db, room, key, options.notify)) || created;
+    created = (await demoMessages(database, room, key, options.notify)) || created;
   }
   return { users: DEMO_USERS, group, channel, chat, created };
 }

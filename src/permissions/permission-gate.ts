@@ -40,6 +40,12 @@ export class PermissionGate {
     return this.once(`send:${roomId}`, (h, v) => h.haveSendMessagePermission(v, { roomId }));
   }
 
+  /** Asks again, for a send whose room changed after it was allowed. */
+  sendAgain(roomId: string): Promise<RoomCheck> {
+    this.memo.delete(`send:${roomId}`);
+    return this.send(roomId);
+  }
+
   members(roomId: string, permPhrase: PermPhrase): Promise<RoomCheck> {
     return this.once(`members:${permPhrase}:${roomId}`, (h, v) =>
       h.haveRoomPermissionsToAddOrRemoveMembers(v, roomId, permPhrase),

@@ -3,8 +3,10 @@
 // Subclasses override a helper to change how a check reads the database, or call one with other
 // `defaultAdminNames` when their admin relation has another name.
 import type { Db } from "../db/client.js";
+import type { HotPath, MemberAccess } from "../db/sql/hot-path.js";
 import type { Room, RoomKind, RoomPermission, User } from "../generated/sqlite/client.js";
 import { BadUserInputError, NotFoundError } from "../errors.js";
+import type { MemberAccessCache } from "./member-access-cache.js";
 
 /** "add_new" for adding members, "remove" for removing them. */
 export type PermPhrase = "add_new" | "remove";
@@ -37,6 +39,11 @@ export interface SendMessageData {
 /** What a handler is constructed with, once per request. */
 export interface PermissionHandlerContext {
   db: Db;
+  /** The server's prepared statements for rooms, members and messages. Without them (a handler
+   * built by hand with only `db`) the building blocks below query through Prisma. */
+  hotPath?: HotPath;
+  /** The server's memo of member access, valid per room accessVersion. */
+  memberAccess?: MemberAccessCache;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -62,9 +69,13 @@ export function idList(idOrIds: string | readonly string[], what: "message"): st
 
 export class PermissionHelpers {
   protected readonly db: Db;
+  private readonly hotPath: HotPath | undefined;
+  private readonly accessCache: MemberAccessCache | undefined;
 
   constructor(context: PermissionHandlerContext) {
     this.db = context.db;
+    this.hotPath = context.hotPath;
+    this.accessCache = context.memberAccess;
   }
 
   /** Member (participant or subscriber) of the room. */
@@ -79,6 +90,10 @@ export class PermissionHelpers {
     if (ids.length === 0) return true;
     const messages = await this._getMessages(ids);
     const roomIds = [...new Set(messages.map((message) => message.roomId))];
+    if (this.hotPath) {
+      for (const roomId of roomIds) if (!(await this._isMember(user, await this._getRoom(roomId)))) return false;
+      return true;
+    }
     const memberships = await this.db.roomMember.count({ where: { userId: user.id, roomId: { in: roomIds } } });
     return memberships === roomIds.length;
   }
@@ -160,18 +175,22 @@ export class PermissionHelpers {
 
   // Building blocks shared by the checks above; override them to change what they read.
 
+  /** The room as it is now (every check reads it fresh: its accessVersion validates the memo). */
   protected async _getRoom(roomId: string): Promise<Room> {
-    const room = await this.db.room.findUnique({ where: { id: checkId(roomId, "room") } });
+    const id = checkId(roomId, "room");
+    const room = this.hotPath ? await this.hotPath.room(id) : await this.db.room.findUnique({ where: { id } });
     if (!room) throw new NotFoundError();
     return room;
   }
 
   /** Non-deleted messages by id; NOT_FOUND unless every id is found. */
   protected async _getMessages(ids: string[]): Promise<Array<{ id: string; roomId: string; senderId: string }>> {
-    const messages = await this.db.message.findMany({
-      where: { id: { in: ids }, isDeleted: false },
-      select: { id: true, roomId: true, senderId: true },
-    });
+    const messages = this.hotPath
+      ? await this.hotPath.liveMessages(ids)
+      : await this.db.message.findMany({
+          where: { id: { in: ids }, isDeleted: false },
+          select: { id: true, roomId: true, senderId: true },
+        });
     if (messages.length !== ids.length) throw new NotFoundError();
     return messages;
   }
@@ -185,7 +204,18 @@ export class PermissionHelpers {
     throw new BadUserInputError("A room id or a message id is required.");
   }
 
+  /** The user's membership, roles and grants in the room, in one read; remembered while the
+   * room's accessVersion stays the same. Null when the server gave the handler no hot path. */
+  protected async _memberAccess(user: User, room: Room): Promise<MemberAccess | null> {
+    const hotPath = this.hotPath;
+    if (!hotPath) return null;
+    const load = () => hotPath.memberAccess(room.id, user.id);
+    return this.accessCache ? this.accessCache.get(room, user.id, load) : load();
+  }
+
   protected async _isMember(user: User, room: Room): Promise<boolean> {
+    const access = await this._memberAccess(user, room);
+    if (access) return access.member;
     const member = await this.db.roomMember.findUnique({
       where: { roomId_userId: { roomId: room.id, userId: user.id } },
       select: { userId: true },
@@ -194,6 +224,8 @@ export class PermissionHelpers {
   }
 
   protected async _hasRole(user: User, room: Room, role: string): Promise<boolean> {
+    const access = await this._memberAccess(user, room);
+    if (access) return access.roles.includes(role);
     const row = await this.db.roomRole.findUnique({
       where: { roomId_role_userId: { roomId: room.id, role, userId: user.id } },
       select: { userId: true },
@@ -202,6 +234,8 @@ export class PermissionHelpers {
   }
 
   protected async _hasGrant(user: User, room: Room, permission: RoomPermission): Promise<boolean> {
+    const access = await this._memberAccess(user, room);
+    if (access) return access.grants.includes(permission);
     const row = await this.db.roomGrant.findUnique({
       where: { roomId_userId_permission: { roomId: room.id, userId: user.id, permission } },
       select: { userId: true },

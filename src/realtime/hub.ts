@@ -4,12 +4,12 @@
 // message events in `seq` order, fetching a gap from the database when one shows, and loads each
 // event's payload once for all of its local subscribers.
 import type { Db } from "../db/client.js";
-import type { Attachment, Message, Reaction, Room, User } from "../generated/sqlite/client.js";
+import type { LoadedMessage } from "../db/loaders.js";
+import type { Room } from "../generated/sqlite/client.js";
 import type { EventBus } from "./event-bus.js";
 import { membershipChange, roomTopic, userTopic, type RoomEvent, type UserEvent } from "./events.js";
 
-/** A message with what its payload shows, loaded once per event per instance. */
-export type LoadedMessage = Message & { attachments: Attachment[]; reactions: Reaction[]; sender: User; room: Room };
+export type { LoadedMessage };
 
 /** A room event as local subscribers receive it: with its payload loaded. */
 export type DeliveredEvent = RoomEvent & { message?: LoadedMessage | null; room?: Room | null };
@@ -34,6 +34,9 @@ export const MESSAGE_INCLUDE = {
 } as const;
 
 type Log = (message: string, error?: unknown) => void;
+
+/** Stored messages a channel holds for events not arrived yet. */
+const MAX_OFFERED = 10_000;
 
 class RoomChannel {
   readonly listeners = new Set<RoomListener>();
@@ -68,6 +71,17 @@ class RoomChannel {
     for (const member of room?.members ?? []) this.receivers.add(member.userId);
   }
 
+  /** Messages this instance stored, by seq, until their event arrives: no read back. */
+  private readonly offered = new Map<number, LoadedMessage>();
+
+  /** Hands over a message this instance just stored, ahead of its MESSAGE_ADDED event. */
+  offer(message: LoadedMessage): void {
+    if (message.seq <= this.lastSeq) return;
+    // Bounded: events lost with a broken bus would otherwise leave their messages here.
+    if (this.offered.size >= MAX_OFFERED) this.offered.delete(this.offered.keys().next().value as number);
+    this.offered.set(message.seq, message);
+  }
+
   private enqueue(event: RoomEvent): void {
     this.chain = this.chain.then(() => this.process(event)).catch((error) => this.log(`room ${this.roomId}: event failed`, error));
   }
@@ -84,15 +98,31 @@ class RoomChannel {
   /** Delivers every message after lastSeq up to `seq`, in order: the event's own and any gap. */
   private async deliverMessages(seq: number): Promise<void> {
     if (seq <= this.lastSeq) return;
-    const messages = await this.db.message.findMany({
-      where: { roomId: this.roomId, seq: { gt: this.lastSeq, lte: seq }, isDeleted: false },
-      include: MESSAGE_INCLUDE,
-      orderBy: { seq: "asc" },
-    });
+    const messages = this.takeOffered(seq) ?? (await this.loadMessages(seq));
     this.lastSeq = seq;
     for (const message of messages) {
       this.deliver({ kind: "MESSAGE_ADDED", roomId: this.roomId, seq: message.seq, messageId: message.id, message });
     }
+  }
+
+  /** The messages after lastSeq up to `seq` when this instance stored every one of them. */
+  private takeOffered(seq: number): LoadedMessage[] | null {
+    const messages: LoadedMessage[] = [];
+    for (let next = this.lastSeq + 1; next <= seq; next++) {
+      const message = this.offered.get(next);
+      if (!message) break;
+      messages.push(message);
+    }
+    for (const known of this.offered.keys()) if (known <= seq) this.offered.delete(known);
+    return messages.length === seq - this.lastSeq ? messages : null;
+  }
+
+  private loadMessages(seq: number): Promise<LoadedMessage[]> {
+    return this.db.message.findMany({
+      where: { roomId: this.roomId, seq: { gt: this.lastSeq, lte: seq }, isDeleted: false },
+      include: MESSAGE_INCLUDE,
+      orderBy: { seq: "asc" },
+    });
   }
 
   private async payloadOf(event: RoomEvent): Promise<Pick<DeliveredEvent, "message" | "room">> {
@@ -143,6 +173,13 @@ export class RealtimeHub {
 
   publishRoom(event: RoomEvent): void {
     this.bus.publish(roomTopic(event.roomId), event);
+  }
+
+  /** Publishes a message this instance stored. With its payload, local subscribers receive it
+   * without the channel reading it back (other instances load it once each). */
+  publishMessage(event: Extract<RoomEvent, { kind: "MESSAGE_ADDED" }>, payload?: LoadedMessage): void {
+    if (payload) this.channels.get(event.roomId)?.offer(payload);
+    this.publishRoom(event);
   }
 
   publishUser(event: UserEvent): void {

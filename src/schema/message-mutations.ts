@@ -1,11 +1,12 @@
 // Message mutations: send, edit, delete, reactions, read receipts and delivery. Each declares its
 // scope; the resolver checks the input and calls one data function of src/db/messages.ts.
-import type { Message, Prisma } from "../generated/sqlite/client.js";
+import type { Message, Prisma, Room } from "../generated/sqlite/client.js";
 import type { Context } from "../context.js";
 import { viewerOf } from "../context.js";
 import { isBlankContent, sanitizeContent } from "../content/sanitize.js";
 import * as messages from "../db/messages.js";
-import { BadUserInputError, ForbiddenError, NotFoundError } from "../errors.js";
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from "../errors.js";
+import { primeMessage, type LoadedMessage } from "../db/loaders.js";
 import { LIMITS } from "../limits.js";
 import { takeOrRefuse } from "../rate-limits.js";
 import { builder } from "./builder.js";
@@ -122,7 +123,7 @@ async function requireReadable(context: Context, messageId: string): Promise<voi
 }
 
 /** The whitelisted message to store: only these fields reach the database. */
-async function newMessage(context: Context, roomId: string, input: SendArgs): Promise<messages.NewMessage> {
+async function newMessage(context: Context, roomId: string, input: SendArgs): Promise<Omit<messages.NewMessage, "accessVersion">> {
   const replyToId = input.replyToId == null ? null : String(input.replyToId);
   const forwardFromId = input.forwardFromId == null ? null : String(input.forwardFromId);
   if (replyToId && forwardFromId) {
@@ -161,6 +162,37 @@ async function newMessage(context: Context, roomId: string, input: SendArgs): Pr
     attachments,
     notify: context.config.ENABLE_NOTIFICATIONS,
   };
+}
+
+/** How often a send whose room's permissions changed meanwhile is decided again. */
+const STALE_RETRIES = 3;
+
+/** Stores the message under the permission decided on the room's current accessVersion: when a
+ * change commits between the check and the insert, the check runs again (and may refuse). */
+async function storeAllowed(context: Context, roomId: string, input: SendArgs): Promise<{ sent: messages.SentMessage; room: Room }> {
+  let [, room] = await context.gate.send(roomId);
+  const message = await newMessage(context, room.id, input);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // A handler may return a room object without a version: then nothing can be compared.
+      const accessVersion = typeof room.accessVersion === "number" ? room.accessVersion : null;
+      return { sent: await messages.sendMessage(context.database, { ...message, accessVersion }), room };
+    } catch (error) {
+      if (!(error instanceof messages.StaleAccessError)) throw error;
+      if (attempt === STALE_RETRIES) throw new ConflictError("The room's permissions keep changing; try again.");
+    }
+    const [allowed, fresh] = await context.gate.sendAgain(roomId);
+    if (!allowed) throw new ForbiddenError("You may not send messages to this room.");
+    room = fresh;
+  }
+}
+
+/** What subscribers on this instance are handed, so the hub need not read back what was just written. */
+function deliveredPayload(context: Context, sent: messages.SentMessage, room: Room): LoadedMessage | undefined {
+  if (!sent.attachments) return undefined;
+  const { message } = sent;
+  const roomNow = { ...room, lastSeq: message.seq, lastMessageId: message.id, lastActivityAt: message.createdAt, updatedAt: message.createdAt };
+  return { ...message, attachments: sent.attachments, reactions: [], sender: viewerOf(context), room: roomNow };
 }
 
 /** A message as it is now: this request's loaders may hold it from before the change. */
@@ -204,10 +236,13 @@ builder.mutationFields((t) => ({
       // Before any write; every authorised call counts, a retry with a used clientMsgId too.
       const perMinute = context.config.RATE_LIMIT_MESSAGES_PER_MINUTE;
       takeOrRefuse(context.limits.messages, viewerOf(context).id, `At most ${perMinute} messages a minute.`);
-      const [, room] = await context.gate.send(String(input.roomId));
-      const sent = await messages.sendMessage(context.db, await newMessage(context, room.id, input));
+      const { sent, room } = await storeAllowed(context, String(input.roomId), input);
       if (sent.created) {
-        context.realtime.publishRoom({ kind: "MESSAGE_ADDED", roomId: sent.roomId, seq: sent.seq, messageId: sent.message.id });
+        const event = { kind: "MESSAGE_ADDED", roomId: sent.roomId, seq: sent.seq, messageId: sent.message.id } as const;
+        const payload = deliveredPayload(context, sent, room);
+        context.realtime.publishMessage(event, payload);
+        // The returned message's fields are answered from what was written, not read back.
+        if (payload) primeMessage(context.loaders, payload);
       }
       return sent.message;
     },

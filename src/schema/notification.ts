@@ -1,9 +1,9 @@
 // The Notification type and the `notifications` query: what happened to the viewer while away.
-import type { Notification } from "../generated/sqlite/client.js";
 import { viewerOf } from "../context.js";
+import { notificationsPage, type NotificationRow } from "../db/notifications.js";
 import { LIMITS } from "../limits.js";
 import { builder } from "./builder.js";
-import { afterTimeCursor, connectionRef, decodeCursor, forwardPage, isActivityCursor, timeCursor } from "./connection.js";
+import { connectionRef, decodeCursor, forwardPage, isActivityCursor, timeCursor } from "./connection.js";
 import { MessageRef, RoomRef } from "./refs.js";
 import { pageSizeArg } from "./validate.js";
 
@@ -11,15 +11,15 @@ export const NotificationTypeEnum = builder.enumType("NotificationType", {
   description: "Why a notification was created.",
   values: {
     NEW_MESSAGE: { description: "A message was posted in one of the viewer's rooms." },
-    REPLY: { description: "A reply was posted in one of the viewer's rooms." },
+    REPLY: { description: "Someone replied to the viewer's message (other members see the reply as NEW_MESSAGE)." },
     REACTION: { description: "Someone reacted to the viewer's message." },
   } as const,
 });
 
-const NotificationRef = builder.objectRef<Notification>("Notification").implement({
+const NotificationRef = builder.objectRef<NotificationRow>("Notification").implement({
   description: "A pending notification of the viewer; acknowledgeDelivery or deleting its message clears it.",
   fields: (t) => ({
-    id: t.exposeID("id", { description: "The notification's id." }),
+    id: t.exposeID("id", { description: "The notification's id (for NEW_MESSAGE, the message's id)." }),
     type: t.expose("type", { type: NotificationTypeEnum, description: "Why it was created." }),
     message: t.field({
       type: MessageRef,
@@ -55,16 +55,12 @@ builder.queryField("notifications", (t) =>
       const userId = viewerOf(context).id;
       const first = pageSizeArg(args.first, "first");
       const after = args.after ? decodeCursor(args.after, "after", isActivityCursor) : null;
-      const rows = await context.db.notification.findMany({
-        where: {
-          userId,
-          message: { isDeleted: false },
-          // A former member must not read the messages of a room through old notifications.
-          room: { members: { some: { userId } } },
-          ...afterTimeCursor(after, "createdAt", "id", "desc"),
-        },
-        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      // A former member must not read the messages of a room through old notifications: only
+      // rooms the viewer is in count.
+      const rows = await notificationsPage(context.db, userId, {
         take: first + 1,
+        after: after && { at: new Date(after[0]), id: after[1] },
+        newMessages: context.config.ENABLE_NOTIFICATIONS,
       });
       return forwardPage(rows, first, (row) => timeCursor(row.createdAt, row.id), after !== null);
     },

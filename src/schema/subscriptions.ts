@@ -5,7 +5,7 @@ import type { Context } from "../context.js";
 import { viewerOf } from "../context.js";
 import { ChatError } from "../errors.js";
 import type { Room } from "../generated/sqlite/client.js";
-import type { LoadedMessage } from "../realtime/hub.js";
+import { primeMessage, type LoadedMessage } from "../db/loaders.js";
 import { openRoomStream, openViewerStream, type StreamEvent } from "../realtime/room-stream.js";
 import { builder } from "./builder.js";
 import { MessageRef, RoomRef, UserRef } from "./refs.js";
@@ -60,15 +60,7 @@ type Kind = (typeof EVENT_KINDS)[number];
 type EventOf<K extends Kind> = Extract<StreamEvent, { kind: K }>;
 
 /** Hands the payload the hub loaded once to this subscriber's loaders, so fields read no rows. */
-function primed(context: Context, message: LoadedMessage): LoadedMessage {
-  const { loaders } = context;
-  loaders.attachments.clear(message.id).prime(message.id, message.attachments);
-  loaders.reactions.clear(message.id).prime(message.id, message.reactions);
-  loaders.user.clear(message.senderId).prime(message.senderId, message.sender);
-  loaders.message.clear(message.id).prime(message.id, message);
-  loaders.room.clear(message.roomId).prime(message.roomId, message.room);
-  return message;
-}
+const primed = (context: Context, message: LoadedMessage) => primeMessage(context.loaders, message);
 
 const ChatEventRef = builder.interfaceRef<StreamEvent>("ChatEvent").implement({
   description: "Something that happened in a room, or to the viewer.",
