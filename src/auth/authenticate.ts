@@ -1,6 +1,7 @@
 // Turns a request's credentials into the identity claims of a user. The default reads an HS256
 // JWT from `Authorization: Bearer` (HTTP, SSE) or `connectionParams` (graphql-ws); an
 // application replaces it with the `authenticate` option of createChatServer.
+import { createHash } from "node:crypto";
 import { jwtVerify, SignJWT, errors as joseErrors } from "jose";
 import { UnauthenticatedError } from "../errors.js";
 
@@ -39,11 +40,44 @@ export function bearerToken(input: AuthenticateInput): string | null {
   return token;
 }
 
+/** Verified tokens remembered per process; the least recently used goes first. */
+const VERIFIED_TOKENS = 10_000;
+
+/** Tokens up to this length are their own cache key; longer ones are keyed by their digest. */
+const PLAIN_KEY_LENGTH = 1024;
+
+/** Remembers verified tokens until they expire: a client sends the same token with every
+ * request, and verifying HS256 through WebCrypto costs about a millisecond of CPU each time.
+ * Only valid tokens get in, and a key is at most 1 KiB. */
+function verifiedTokenCache() {
+  const entries = new Map<string, Identity>();
+  const keyOf = (token: string) =>
+    token.length <= PLAIN_KEY_LENGTH ? token : createHash("sha256").update(token).digest("base64");
+  return {
+    get(token: string): Identity | undefined {
+      const key = keyOf(token);
+      const identity = entries.get(key);
+      if (!identity) return undefined;
+      entries.delete(key);
+      if (identity.expiresAt && identity.expiresAt.getTime() <= Date.now()) return undefined;
+      entries.set(key, identity);
+      return identity;
+    },
+    set(token: string, identity: Identity): void {
+      if (entries.size >= VERIFIED_TOKENS) entries.delete(entries.keys().next().value as string);
+      entries.set(keyOf(token), identity);
+    },
+  };
+}
+
 export function createJwtAuthenticate(secret: string): Authenticate {
   const key = new TextEncoder().encode(secret);
+  const verified = verifiedTokenCache();
   return async (input) => {
     const token = bearerToken(input);
     if (token === null) return null;
+    const known = verified.get(token);
+    if (known) return known;
     try {
       // Only HS256: an unsigned ("alg": "none") or differently signed token fails here.
       const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"] });
@@ -51,12 +85,14 @@ export function createJwtAuthenticate(secret: string): Authenticate {
       if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_ID_LENGTH) {
         throw new UnauthenticatedError("The token has no valid subject.");
       }
-      return {
+      const identity: Identity = {
         id: sub,
         username: typeof name === "string" && name.length > 0 ? name.slice(0, 150) : sub,
         isStaff: staff === true,
         ...(typeof exp === "number" && { expiresAt: new Date(exp * 1000) }),
       };
+      verified.set(token, identity);
+      return identity;
     } catch (error) {
       if (error instanceof UnauthenticatedError) throw error;
       const expired = error instanceof joseErrors.JWTExpired;
