@@ -7,6 +7,7 @@ import type { User } from "../generated/sqlite/client.js";
 import { yogaLogger, type Logger } from "../logger.js";
 import { schema } from "../schema/index.js";
 import { abuseLimitOptions, useAbuseLimits } from "./plugins/use-abuse-limits.js";
+import { useBodyLimit } from "./plugins/use-body-limit.js";
 import { useDemo, type DemoOptions } from "./plugins/use-demo.js";
 import { graphiqlOptions, renderOfflineGraphiQL, useGraphiQLAssets } from "./plugins/use-graphiql-offline.js";
 import { useMetrics, type ChatMetrics } from "./plugins/use-metrics.js";
@@ -52,11 +53,13 @@ export function createChatYoga(options: YogaOptions): ChatYoga {
     // GET /graphql from a browser shows GraphiQL, its assets served from here (no CDN).
     graphiql: graphiqlOptions,
     renderGraphiQL: renderOfflineGraphiQL,
-    // Chat operations are small: refuse larger bodies with 413, by Content-Length or while streaming.
-    maxRequestBodySize: options.config.MAX_REQUEST_BYTES,
+    // Replaced by useBodyLimit below, which counts only bodies without a Content-Length.
+    maxRequestBodySize: false,
     plugins: [
       // First: token, depth, alias, directive and cost limits refuse a document before anything runs.
       useAbuseLimits(abuseLimitOptions(options.config)),
+      // Chat operations are small: refuse larger bodies with 413, by Content-Length or while streaming.
+      useBodyLimit(options.config.MAX_REQUEST_BYTES),
       // Static routes next, answered without GraphQL: GraphiQL's bundled assets and the /demo page.
       useGraphiQLAssets(),
       useDemo(options.demo),
