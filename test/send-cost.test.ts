@@ -45,8 +45,10 @@ describe.each(PROVIDERS)("send cost on %s", (provider) => {
     const threeHundred = await costOf(large);
     expect(two.statements.length).toBeGreaterThan(0);
     expect(threeHundred.statements).toEqual(two.statements);
-    // Nothing per member: the sender's access was read once (warm-up) and no notification rows.
-    expect(two.statements.filter((sql) => /"RoomMember"|"Notification"/.test(sql))).toEqual([]);
+    // The room read of the permission check, then the store: SQLite bumps the seq, inserts and
+    // points the room at it; PostgreSQL does all three in one statement. The sender's access was
+    // remembered from the warm-up.
+    expect(two.statements).toHaveLength(provider === "sqlite" ? 4 : 2);
     expect(two.notificationsWritten).toBe(0);
     expect(threeHundred.notificationsWritten).toBe(0);
     // Every member but the sender has the message as a (derived) notification all the same.
