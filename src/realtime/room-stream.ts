@@ -103,24 +103,35 @@ export async function openViewerStream(options: StreamOptions): Promise<EventQue
   const { hub, db, viewerId } = options;
   const queue = new EventQueue<StreamEvent>(options.bufferLimit, options.onOverflow);
   hub.track(queue);
-  const watches = new Map<string, RoomWatch>();
+  // null while the watch is being set up: the initial room list and an ADDED_TO_ROOM event can
+  // name the same room at once, and two watches would deliver each event twice.
+  const watches = new Map<string, RoomWatch | null>();
 
   const unwatch = (roomId: string) => {
     watches.get(roomId)?.stop();
     watches.delete(roomId);
   };
+  /** Rooms the viewer was added to while their watch was being set up. */
+  const admitWhenSet = new Set<string>();
   const watch = async (roomId: string, admit = false) => {
-    if (watches.has(roomId)) return;
+    if (watches.has(roomId)) {
+      const current = watches.get(roomId);
+      if (admit && current) current.admit(viewerId);
+      else if (admit) admitWhenSet.add(roomId);
+      return;
+    }
+    watches.set(roomId, null);
     const roomWatch = await hub.watchRoom(roomId, (event) => {
-      if (!watches.has(roomId) || ownTyping(event, viewerId)) return;
+      if (watches.get(roomId) !== roomWatch || ownTyping(event, viewerId)) return;
       // The viewer hears of their own removal once, as REMOVED_FROM_ROOM on their user topic,
       // whichever of the two topics delivers first; the room's version is not repeated.
       if (endsAccess(event, viewerId) || !roomWatch.mayReceive(viewerId)) return unwatch(roomId);
       queue.push(event);
     });
     // Just added: this instance may not have seen the room's MEMBERS_ADDED event yet.
-    if (admit) roomWatch.admit(viewerId);
-    if (queue.done) roomWatch.stop();
+    if (admitWhenSet.delete(roomId) || admit) roomWatch.admit(viewerId);
+    // Ended, or removed from the room, while the watch was being set up.
+    if (queue.done || watches.get(roomId) !== null) roomWatch.stop();
     else watches.set(roomId, roomWatch);
   };
 
