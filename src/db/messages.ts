@@ -75,11 +75,10 @@ const earlierSend = (message: Message): SentMessage => ({
 
 /** Stores a message with the room's next seq, in a transaction shared with concurrent sends. A
  * known clientMsgId returns the earlier message, also when identical retries race: the unique
- * index lets one insert win. */
+ * index refuses the second insert (rolling back its seq), which is then told the first one. Not
+ * looked up before, so a first send costs no extra read. */
 export async function sendMessage({ db, hotPath }: Database, input: NewMessage): Promise<SentMessage> {
   const byClientMsgId = () => hotPath.messageByClientMsgId(input.roomId, input.senderId, input.clientMsgId!);
-  const earlier = input.clientMsgId ? await byClientMsgId() : null;
-  if (earlier) return earlierSend(earlier);
   const source = input.forwardFromId ? await forwardSource(db, input.forwardFromId) : null;
   const createdAt = new Date();
   const outcome = await hotPath.storeMessage({
