@@ -8,6 +8,7 @@ import "./room.js";
 import "./room-mutations.js";
 import "./membership.js";
 import "./message.js";
+import "./send-message.js";
 import "./message-mutations.js";
 import "./notification.js";
 import "./typing.js";
