@@ -49,6 +49,13 @@ function faults(result: SmallRoomsResult | FanoutResult): string {
   return text;
 }
 
+/** Every acknowledged send must be in the database: "acknowledged / stored". */
+function durability(result: SmallRoomsResult | FanoutResult): string {
+  const { acknowledged, stored } = result.correctness;
+  if (stored === null) return `${acknowledged} / not stored`;
+  return `${acknowledged} / ${stored}${stored < acknowledged ? " (MISSING)" : ""}`;
+}
+
 const SMALL_ROWS: Array<Row<SmallRoomsResult>> = [
   { label: "sends/s, acknowledged (higher is better)", value: (r) => r.sendsPerSecond, ratio: true, loadSensitive: true },
   { label: "server CPU per send, ms", value: (r) => r.serverCpuPerSendMs, ratio: true },
@@ -56,6 +63,7 @@ const SMALL_ROWS: Array<Row<SmallRoomsResult>> = [
   { label: "send latency p99, ms", value: (r) => r.latencyP99Ms, ratio: true },
   { label: "lost / duplicated / reordered", value: () => undefined, text: faults },
   { label: "send errors", value: (r) => r.sendErrors },
+  { label: "acknowledged / stored in the database, whole run", value: () => undefined, text: durability },
   { label: "server CPU busy, % of its core", value: (r) => busy(r.window, r.window.serverCpuMs) },
   { label: "load generator CPU busy, % of its core", value: (r) => busy(r.window, r.window.loadCpuMs) },
   { label: "server waiting for its core, % of window", value: (r) => waiting(r.window, r.window.serverWaitMs) },
@@ -74,6 +82,7 @@ const FANOUT_ROWS: Array<Row<FanoutResult>> = [
   { label: "deliveries/s (higher is better)", value: (r) => r.deliveriesPerSecond, ratio: true, loadSensitive: true },
   { label: "lost / duplicated / reordered", value: () => undefined, text: faults },
   { label: "sent / acknowledged / send errors", value: () => undefined, text: (r) => `${r.sent} / ${r.acknowledged} / ${r.sendErrors}` },
+  { label: "acknowledged / stored in the database, warm-up included", value: () => undefined, text: durability },
   { label: "server CPU busy, % of its core", value: (r) => busy(r.window, r.window.serverCpuMs) },
   { label: "load generator CPU busy, % of its core", value: (r) => busy(r.window, r.window.loadCpuMs) },
   { label: "server waiting for its core, % of window", value: (r) => waiting(r.window, r.window.serverWaitMs) },

@@ -64,6 +64,10 @@ export interface Correctness {
   disconnects: number;
   /** Did every subscriber get every acknowledged message before the drain deadline? */
   drained: boolean;
+  /** Sends acknowledged in the run's rooms (warm-up included). */
+  acknowledged: number;
+  /** Messages the server's database holds for those rooms afterwards (null: it stores none). */
+  stored: number | null;
 }
 
 export interface CpuWindow {

@@ -12,7 +12,10 @@ export function percentile(samples: number[], p: number): number {
 
 interface Subscriber {
   room: string;
+  /** Every delivery, in arrival order. */
   seqs: number[];
+  /** The distinct seqs delivered. */
+  seen: Set<number>;
 }
 
 export class DeliveryTracker {
@@ -27,12 +30,13 @@ export class DeliveryTracker {
   /** Registers a subscription of `subscriber` (a connection) to `room`; returns what records
    * its deliveries (the room is checked against the one subscribed to). */
   add(subscriber: string, room: string): (deliveredRoom: string, seq: number) => void {
-    const entry: Subscriber = { room, seqs: [] };
+    const entry: Subscriber = { room, seqs: [], seen: new Set() };
     this.subscribers.set(`${subscriber}\u0000${room}`, entry);
     if (!this.acknowledged.has(room)) this.acknowledged.set(room, new Set());
     return (deliveredRoom, seq) => {
       if (deliveredRoom !== room) throw new Error(`${subscriber} got a message of ${deliveredRoom}, subscribed to ${room}`);
       entry.seqs.push(seq);
+      entry.seen.add(seq);
       this.deliveries += 1;
     };
   }
@@ -45,18 +49,28 @@ export class DeliveryTracker {
     if (!this.finished) this.disconnects += 1;
   }
 
-  /** Has every subscriber received every acknowledged seq above `after` (at least)? */
+  /** Has every subscriber received every acknowledged seq above `after`? */
   complete(after = 0): boolean {
-    for (const { room, seqs } of this.subscribers.values()) {
-      const wanted = [...this.acknowledged.get(room)!].filter((seq) => seq > after).length;
-      if (seqs.filter((seq) => seq > after).length < wanted) return false;
+    for (const { room, seen } of this.subscribers.values()) {
+      for (const seq of this.acknowledged.get(room)!) if (seq > after && !seen.has(seq)) return false;
     }
     return true;
   }
 
   /** Counts the faults. `after`: only acknowledged seqs above it must have arrived (the window's). */
-  check(drained: boolean, after = 0): Correctness {
-    const result: Correctness = { lost: 0, duplicated: 0, reordered: 0, unacknowledged: 0, disconnects: this.disconnects, drained };
+  check(drained: boolean, stored: number | null, after = 0): Correctness {
+    let acknowledged = 0;
+    for (const seqs of this.acknowledged.values()) acknowledged += seqs.size;
+    const result: Correctness = {
+      lost: 0,
+      duplicated: 0,
+      reordered: 0,
+      unacknowledged: 0,
+      disconnects: this.disconnects,
+      drained,
+      acknowledged,
+      stored,
+    };
     for (const { room, seqs } of this.subscribers.values()) {
       const acknowledged = this.acknowledged.get(room)!;
       const seen = new Set<number>();

@@ -166,7 +166,7 @@ export async function smallRooms(context: ScenarioContext): Promise<SmallRoomsRe
   progress("waiting for the last deliveries");
   const drained = await waitUntil(() => tracker.complete(), 15_000, 50);
   tracker.finished = true;
-  const correctness = tracker.check(drained);
+  const correctness = tracker.check(drained, await context.server.stored(rooms.map((room) => room.id)));
   for (const member of members.values()) member.close();
   const window = windowBetween(start, end);
   return {
@@ -259,7 +259,7 @@ export async function fanout(context: ScenarioContext): Promise<FanoutResult> {
   await context.server.profileStop();
   if (firstError) progress(`a send failed: ${firstError instanceof Error ? firstError.message : String(firstError)}`);
   tracker.finished = true;
-  const correctness = tracker.check(drained, base);
+  const correctness = tracker.check(drained, await context.server.stored([room]), base);
   for (const member of members.values()) member.close();
   const window = windowBetween(start, end);
   const deliverySeconds = ((lastDeliveryAt || end.at) - start.at) / 1000;

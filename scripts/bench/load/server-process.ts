@@ -87,6 +87,10 @@ export class ServerProcess {
     return this.requests.call("count", args);
   }
 
+  stored(rooms: string[]): Promise<number | null> {
+    return this.requests.call("stored", rooms);
+  }
+
   async profileStart(): Promise<void> {
     if (this.windowProfile) await this.requests.call("profile-start");
   }

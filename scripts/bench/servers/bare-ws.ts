@@ -60,6 +60,7 @@ startControl({
   count: ({ rooms: wanted = [], users: wantedUsers = [] }) =>
     wanted.reduce((sum, room) => sum + (rooms.get(room)?.size ?? 0), 0) +
     wantedUsers.reduce((sum, user) => sum + (users.get(user) ?? 0), 0),
+  stored: () => null,
   stop: async () => {
     for (const socket of wss.clients) socket.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));

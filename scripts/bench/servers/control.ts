@@ -18,6 +18,8 @@ export interface ControlOptions {
   /** Facts about the server to print with the results (database, pragmas). */
   info: Record<string, string>;
   count(args: CountArgs): number;
+  /** Messages stored in these rooms (null: the server stores nothing). */
+  stored(rooms: string[]): Promise<number | null> | number | null;
   stop(): Promise<void>;
 }
 
@@ -60,6 +62,7 @@ export function startControl(options: ControlOptions): void {
       return { heapUsed, heapTotal, external, arrayBuffers, rss };
     },
     count: (args: CountArgs) => options.count(args),
+    stored: (rooms: string[]) => options.stored(rooms),
     "profile-start": async () => {
       if (!windowProfile || session) return false;
       session = new Session();

@@ -28,5 +28,6 @@ startControl({
   count: ({ rooms = [], users = [] }) =>
     rooms.reduce((sum, room) => sum + server.realtime.listenerCount(room), 0) +
     users.reduce((sum, user) => sum + server.realtime.userListenerCount(user), 0),
+  stored: (rooms) => server.db.message.count({ where: { roomId: { in: rooms } } }),
   stop: () => server.stop(),
 });

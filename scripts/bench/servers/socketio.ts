@@ -71,6 +71,10 @@ io.on("connection", (socket: Socket) => {
 await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
 const { port } = httpServer.address() as AddressInfo;
 
+const countStored = db.prepare<[string], { n: number }>(
+  "SELECT count(*) AS n FROM messages WHERE room IN (SELECT value FROM json_each(?))",
+);
+
 const roomSize = (room: string) => io.of("/").adapter.rooms.get(room)?.size ?? 0;
 startControl({
   url: `http://127.0.0.1:${port}`,
@@ -81,6 +85,7 @@ startControl({
   },
   count: ({ rooms = [], users = [] }) =>
     rooms.reduce((sum, room) => sum + roomSize(room), 0) + users.reduce((sum, user) => sum + roomSize(userRoom(user)), 0),
+  stored: (rooms) => countStored.get(JSON.stringify(rooms))!.n,
   stop: async () => {
     await new Promise<void>((resolve) => io.close(() => resolve()));
     db.close();
