@@ -430,6 +430,12 @@ async function main(): Promise<void> {
       "notifications (ENABLE_NOTIFICATIONS defaults to true).",
     ...notes,
   );
+  for (const run of runs.filter((run) => run.serverLog)) {
+    out.push(
+      `server output during ${runLabel(run)} (${run.serverLog!.lines} lines; the first):`,
+      ...run.serverLog!.head.map((line) => `  ${line}`),
+    );
+  }
   const profiles = runs.flatMap((run) => run.profiles ?? []);
   if (profiles.length) {
     out.push("", "CPU profiles (project server; summarise one with npm run bench:profile -- FILE):", ...profiles.map((file) => `  ${file}`));

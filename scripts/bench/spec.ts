@@ -153,6 +153,8 @@ export interface RunResult {
   runSeconds: number;
   /** Where the CPU profiles of this run were written (project with --cpu-prof). */
   profiles?: string[];
+  /** What the server wrote to stdout/stderr (LOG_LEVEL=warn: warnings and errors), if anything. */
+  serverLog?: { lines: number; head: string[] };
 }
 
 /** Messages between the orchestrator and a load worker. */

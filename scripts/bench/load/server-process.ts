@@ -112,6 +112,18 @@ export class ServerProcess {
   }
 }
 
+/** How many lines the server wrote, and the first few (a warning during a run must be seen). */
+export function readServerLog(file: string): { lines: number; head: string[] } {
+  let text = "";
+  try {
+    text = readFileSync(file, "utf8").trimEnd();
+  } catch {
+    // No log.
+  }
+  const lines = text ? text.split("\n") : [];
+  return { lines: lines.length, head: lines.slice(0, 3).map((line) => line.slice(0, 300)) };
+}
+
 export function tail(file: string, lines = 20): string {
   try {
     return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");

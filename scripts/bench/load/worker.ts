@@ -5,7 +5,7 @@ import type { RunResult, RunSpec, WorkerMessage } from "../spec.js";
 import { createSystemClient } from "./clients.js";
 import { ExternalCpu } from "./external-cpu.js";
 import { fanout, idleConnections, smallRooms, type ScenarioContext } from "./scenarios.js";
-import { ServerProcess, tail } from "./server-process.js";
+import { readServerLog, ServerProcess, tail } from "./server-process.js";
 
 const tell = (message: WorkerMessage) => new Promise<void>((resolve) => (process.send ? process.send(message, () => resolve()) : resolve()));
 
@@ -43,6 +43,8 @@ async function run(spec: RunSpec): Promise<RunResult> {
       await new Promise((resolve) => setTimeout(resolve, 200));
       await server.stop();
       if (server.profiles.length) result.profiles = server.profiles;
+      const log = readServerLog(server.logFile);
+      if (log.lines > 0) result.serverLog = log;
     }
   }
   result.runSeconds = (performance.now() - started) / 1000;
