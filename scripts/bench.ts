@@ -334,10 +334,18 @@ async function main(): Promise<void> {
   const cleanUp = async () => {
     for (const cleanup of cleanups.splice(0)) await cleanup();
   };
-  process.once("SIGINT", () => {
+  // Ctrl-C reaches every process of the group, and tsx relays it once more: clean up once,
+  // and let no second signal cut the clean-up short (a PostgreSQL schema would stay behind).
+  let interrupted = false;
+  const interrupt = () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error("bench: interrupted; stopping the run and cleaning up");
     killLive();
     void cleanUp().finally(() => process.exit(130));
-  });
+  };
+  process.on("SIGINT", interrupt);
+  process.on("SIGTERM", interrupt);
 
   const runs: RunResult[] = [];
   const benchStarted = performance.now();
@@ -374,6 +382,7 @@ async function main(): Promise<void> {
     }
     console.error(`bench: run ${index + 1}/${plan.length}: ${runLabel(step)}`);
     const run = await runOne(spec, pin);
+    if (interrupted) return;
     runs.push(run);
     console.error(`  [${runLabel(step)}] ${describe(run)} (${run.runSeconds.toFixed(0)} s)`);
     await cleanUp();
