@@ -191,6 +191,28 @@ async function dropSchema(url: string, schema: string): Promise<void> {
   }
 }
 
+/** The code measured: commit, and whether the work tree had changes. */
+function codeVersion(root: string): string {
+  const git = (...args: string[]) => spawnSync("git", ["-C", root, ...args], { encoding: "utf8" });
+  const commit = git("rev-parse", "--short", "HEAD").stdout?.trim();
+  if (!commit) return "unknown (not a git work tree)";
+  const branch = git("rev-parse", "--abbrev-ref", "HEAD").stdout?.trim();
+  const dirty = git("status", "--porcelain", "--untracked-files=no").stdout?.trim();
+  return `${commit}${branch ? ` (${branch})` : ""}${dirty ? " with uncommitted changes" : ""}`;
+}
+
+/** Versions of what the baselines are built on, as installed. */
+function baselineVersions(root: string): string {
+  const version = (name: string) => {
+    try {
+      return JSON.parse(readFileSync(join(root, "node_modules", name, "package.json"), "utf8")).version as string;
+    } catch {
+      return "?";
+    }
+  };
+  return ["socket.io", "ws", "better-sqlite3"].map((name) => `${name} ${version(name)}`).join(", ");
+}
+
 /** Microseconds some task on the machine spent waiting for a CPU (Linux PSI), if available. */
 function cpuPressureUs(): number | undefined {
   try {
@@ -307,6 +329,8 @@ async function main(): Promise<void> {
 
   const load = loadavg();
   const machine = {
+    code: codeVersion(root),
+    baselines: baselineVersions(root),
     cores: availableParallelism(),
     cpu: cpus()[0]?.model.trim() ?? "unknown",
     node: process.version,
@@ -418,6 +442,7 @@ async function main(): Promise<void> {
         "lower than on a quiet machine (see the \"waiting for its core\" rows); CPU per operation is the steadier figure.",
     );
   }
+  out.push(`code: ${machine.code}; baselines on ${machine.baselines}`);
   const infos = new Map<string, string>();
   for (const run of runs) {
     if (!run.serverInfo) continue;
