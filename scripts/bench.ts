@@ -63,8 +63,8 @@ scenarios in one run and prints one table per scenario with project/baseline rat
                          unreachable, unless asked for explicitly)
   --systems LIST         project,socketio,ws                                default: all
   --seconds N            A: measured seconds                                default: 10
-  --warmup N             A: warm-up seconds before the window (B warms up with min(N, 1) s of sends)
-                                                                            default: 2
+  --warmup N             A: warm-up seconds before the window; B sends min(20, rate × N) messages
+                         first, and waits for them to be delivered          default: 2
   --senders N            A: concurrent senders                              default: 32
   --rooms N              A: one-to-one rooms                                default: 50
   --fanout-members N     B: members of the group, all subscribed            default: 100
@@ -326,6 +326,10 @@ async function main(): Promise<void> {
 
   console.error("bench: compiling the servers and the load generator");
   const buildDir = await buildBench(root);
+  // Kept with --cpu-prof: the profiles point into it (source view in DevTools).
+  const removeBuild = async () => {
+    if (!cpuProfDir) rmSync(buildDir, { recursive: true, force: true });
+  };
 
   const load = loadavg();
   const machine = {
@@ -366,7 +370,9 @@ async function main(): Promise<void> {
     interrupted = true;
     console.error("bench: interrupted; stopping the run and cleaning up");
     killLive();
-    void cleanUp().finally(() => process.exit(130));
+    void cleanUp()
+      .then(removeBuild)
+      .finally(() => process.exit(130));
   };
   process.on("SIGINT", interrupt);
   process.on("SIGTERM", interrupt);
@@ -411,6 +417,7 @@ async function main(): Promise<void> {
     console.error(`  [${runLabel(step)}] ${describe(run)} (${run.runSeconds.toFixed(0)} s)`);
     await cleanUp();
   }
+  await removeBuild();
   machine.loadAverageAfter = loadavg().map((value) => Number(value.toFixed(2)));
   const pressureAfter = cpuPressureUs();
   if (pressureBefore !== undefined && pressureAfter !== undefined) {
@@ -472,7 +479,12 @@ async function main(): Promise<void> {
   }
   const profiles = runs.flatMap((run) => run.profiles ?? []);
   if (profiles.length) {
-    out.push("", "CPU profiles (project server; summarise one with npm run bench:profile -- FILE):", ...profiles.map((file) => `  ${file}`));
+    out.push(
+      "",
+      "CPU profiles (project server; summarise one with npm run bench:profile -- FILE):",
+      ...profiles.map((file) => `  ${file}`),
+      `  (the compiled code they point into is kept in ${buildDir})`,
+    );
   }
   console.log(out.join("\n"));
   console.error(`bench: done in ${((performance.now() - benchStarted) / 1000).toFixed(0)} s`);

@@ -1,12 +1,13 @@
 // Compiles the server code and the bench's own processes to JavaScript before a run, one file per
 // source file (no bundling, so a CPU profile still names src/realtime/hub.js and so on), into
-// node_modules/.cache/rcg-bench. Measured processes then run with plain `node`: no TypeScript
-// loader hook, source-map support or on-the-fly compilation can cost anything while they are measured.
-import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+// node_modules/.cache/rcg-bench/<one folder per bench run>. Measured processes then run with plain
+// `node`: no TypeScript loader hook, source-map support or on-the-fly compilation can cost anything
+// while they are measured. A folder per run, so two benches at once do not compile over each other.
+import { mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { build } from "esbuild";
 
-/** The folder holding the compiled copy, under the project root. */
+/** The folder holding the compiled copies, under the project root. */
 export const BUILD_DIR_NAME = join("node_modules", ".cache", "rcg-bench");
 
 function typeScriptFiles(dir: string, skip: (path: string) => boolean): string[] {
@@ -15,11 +16,11 @@ function typeScriptFiles(dir: string, skip: (path: string) => boolean): string[]
     .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts") && !skip(file));
 }
 
-/** Compiles src/ (without the browser demo) and scripts/bench/; returns the output folder. */
+/** Compiles src/ (without the browser demo) and scripts/bench/ into a new folder; returns it.
+ * The caller removes it when done. */
 export async function buildBench(root: string): Promise<string> {
-  const outdir = join(root, BUILD_DIR_NAME);
-  rmSync(outdir, { recursive: true, force: true });
-  mkdirSync(outdir, { recursive: true });
+  mkdirSync(join(root, BUILD_DIR_NAME), { recursive: true });
+  const outdir = mkdtempSync(join(root, BUILD_DIR_NAME, "run-"));
   const entryPoints = [
     ...typeScriptFiles(join(root, "src"), (file) => relative(root, file).startsWith(join("src", "demo"))),
     ...typeScriptFiles(join(root, "scripts", "bench"), () => false),

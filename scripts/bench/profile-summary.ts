@@ -32,7 +32,7 @@ interface CpuProfile {
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 /** The bench runs the project from a compiled copy; name its files as the sources. */
-const COMPILED = /node_modules\/\.cache\/rcg-bench\/(.*)\.js$/;
+const COMPILED = /node_modules\/\.cache\/rcg-bench\/[^/]+\/(.*)\.js$/;
 
 /** Self time of each profile node in µs, from the sample stream (hit counts as a fallback). */
 export function selfTimes(profile: CpuProfile): Map<number, number> {
