@@ -19,14 +19,14 @@
 //
 // How it measures: each run starts a fresh server process pinned to core 0 and a fresh load
 // generator pinned to core 1 (taskset; without it both run unpinned and the output says so).
-// Server CPU is the utime + stime the server process reports for the measured window only
-// (start-up, setup and warm-up excluded); the load generator's own CPU is shown next to it, and
+// Server CPU is the server process's utime + stime (/proc/<pid>/stat) over the measured window
+// only (start-up, setup and warm-up excluded); the load generator's own CPU is shown next to it, and
 // a figure it may have limited is marked. Servers run compiled JavaScript with plain node.
 // A benchmark, not a test: it asserts nothing, and `npm test` does not run it.
 //
 //   npm run bench -- [--scenario small,fanout,idle] [--db sqlite,postgres] [--systems project,socketio,ws]
 //                    [--seconds 10] [--warmup 2] [--fanout-rate 100] [--fanout-seconds 5]
-//                    [--idle-connections 10000] [--json results.json] [--cpu-prof DIR] [--no-pin]
+//                    [--idle-connections 10000] [--repeat 1] [--json results.json] [--cpu-prof DIR] [--no-pin]
 //                    [--postgres-url URL] [--redis-url URL]
 //   npm run bench:profile -- FILE.cpuprofile     (self time by function, file and package)
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -71,6 +71,8 @@ scenarios in one run and prints one table per scenario with project/baseline rat
   --fanout-rate N        B: messages per second from the one sender         default: 100
   --fanout-seconds N     B: seconds of sending                              default: 5
   --idle-connections N   C: idle connections                                default: 10000
+  --repeat N             run everything N times, interleaved; tables show the median and the
+                         range (use 3 or more to judge a change on a busy machine)  default: 1
   --json PATH            also write all results as JSON to PATH
   --cpu-prof DIR         start the project server with node --cpu-prof --cpu-prof-dir DIR (whole
                          process) and also write the measured window alone to DIR
@@ -97,7 +99,7 @@ function parseArgs(argv: string[]) {
   const flags = new Set<string>();
   const valued = new Set([
     "scenario", "db", "systems", "seconds", "warmup", "senders", "rooms", "fanout-members", "fanout-rate",
-    "fanout-seconds", "idle-connections", "json", "cpu-prof", "postgres-url", "redis-url",
+    "fanout-seconds", "idle-connections", "json", "cpu-prof", "postgres-url", "redis-url", "repeat",
   ]);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -139,6 +141,7 @@ function parseArgs(argv: string[]) {
     fanoutRate: number("fanout-rate", 100, 1),
     fanoutSeconds: number("fanout-seconds", 5, 1),
     idleConnections: Math.round(number("idle-connections", 10_000, 1)),
+    repeat: Math.round(number("repeat", 1, 1)),
     json: values.get("json"),
     cpuProf: values.get("cpu-prof"),
     postgresUrl: values.get("postgres-url") ?? process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test",
@@ -348,14 +351,19 @@ async function main(): Promise<void> {
   };
   const pressureBefore = cpuPressureUs();
 
-  const plan: Array<Pick<RunSpec, "scenario" | "system" | "db">> = [];
-  for (const scenario of options.scenarios) {
-    for (const system of options.systems) {
-      if (system !== "project") plan.push({ scenario, system, db: null });
-      else if (dbs.includes("sqlite")) plan.push({ scenario, system, db: "sqlite" });
+  // Repetitions interleaved, so a busy spell on the machine does not fall on one system only.
+  const plan: Array<Pick<RunSpec, "scenario" | "system" | "db"> & { repetition: number }> = [];
+  for (let repetition = 1; repetition <= options.repeat; repetition++) {
+    for (const scenario of options.scenarios) {
+      for (const system of options.systems) {
+        if (system !== "project") plan.push({ scenario, system, db: null, repetition });
+        else if (dbs.includes("sqlite")) plan.push({ scenario, system, db: "sqlite", repetition });
+      }
+      // The PostgreSQL rows of a scenario after its SQLite and baseline runs.
+      if (options.systems.includes("project") && dbs.includes("postgres")) {
+        plan.push({ scenario, system: "project", db: "postgres", repetition });
+      }
     }
-    // The PostgreSQL rows of a scenario after its SQLite and baseline runs.
-    if (options.systems.includes("project") && dbs.includes("postgres")) plan.push({ scenario, system: "project", db: "postgres" });
   }
 
   const cleanups: Array<() => Promise<void>> = [];
@@ -379,7 +387,7 @@ async function main(): Promise<void> {
 
   const runs: RunResult[] = [];
   const benchStarted = performance.now();
-  for (const [index, step] of plan.entries()) {
+  for (const [index, { repetition, ...step }] of plan.entries()) {
     const dataDir = mkdtempSync(join(tmpdir(), "rcg-bench-"));
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
     const id = randomBytes(5).toString("hex");
@@ -410,9 +418,10 @@ async function main(): Promise<void> {
       spec.redisUrl = options.redisUrl;
       cleanups.push(() => dropSchema(options.postgresUrl, schema));
     }
-    console.error(`bench: run ${index + 1}/${plan.length}: ${runLabel(step)}`);
+    console.error(`bench: run ${index + 1}/${plan.length}: ${runLabel(step)}${options.repeat > 1 ? ` (repetition ${repetition})` : ""}`);
     const run = await runOne(spec, pin);
     if (interrupted) return;
+    if (options.repeat > 1) run.repetition = repetition;
     runs.push(run);
     console.error(`  [${runLabel(step)}] ${describe(run)} (${run.runSeconds.toFixed(0)} s)`);
     await cleanUp();
@@ -463,8 +472,8 @@ async function main(): Promise<void> {
   }
   out.push(
     "",
-    "Server CPU: utime + stime of the server process (all its threads) over the measured window only. " +
-      "PostgreSQL and Redis are separate processes, shown in their own rows.",
+    "Server CPU: utime + stime of the server process (all its threads, /proc/<pid>/stat) over the measured " +
+      "window only. PostgreSQL and Redis are separate processes, shown in their own rows.",
     "bare ws stores nothing (its sends are not durable) and checks no token: it is the floor under any " +
       "Node WebSocket server, not a like-for-like chat server. The Socket.IO baseline trusts the handshake for " +
       "identity and membership; the project verifies a JWT and asks its PermissionHandler, and writes " +

@@ -29,8 +29,8 @@ interface Row<R> {
   label: string;
   /** The figure, or undefined when it does not apply. */
   value(result: R, run: RunResult): number | undefined;
-  /** Shown instead of the number (counts such as lost/dup/reordered). */
-  text?(result: R, run: RunResult): string;
+  /** Shown instead of the number (counts such as lost/dup/reordered), over all repetitions. */
+  text?(results: R[]): string;
   /** Ratios make sense (not for counts). */
   ratio?: boolean;
   /** Mark the cell when the load generator was saturated in that run. */
@@ -40,19 +40,25 @@ interface Row<R> {
 const busy = (window: CpuWindow, ms: number) => (100 * ms) / window.wallMs;
 const waiting = (window: CpuWindow, ms: number | undefined) => (ms === undefined ? undefined : busy(window, ms));
 
-function faults(result: SmallRoomsResult | FanoutResult): string {
-  const c = result.correctness;
-  let text = `${c.lost} / ${c.duplicated} / ${c.reordered}`;
-  if (c.unacknowledged) text += ` (+${c.unacknowledged} unacked)`;
-  if (c.disconnects) text += ` (${c.disconnects} disconnects)`;
-  if (!c.drained) text += " (not drained)";
+const sum = <R>(results: R[], of: (result: R) => number) => results.reduce((total, result) => total + of(result), 0);
+
+/** Lost / duplicated / reordered, summed over the repetitions (any fault counts). */
+function faults(results: Array<SmallRoomsResult | FanoutResult>): string {
+  const c = (of: (correctness: SmallRoomsResult["correctness"]) => number) => sum(results, (result) => of(result.correctness));
+  let text = `${c((x) => x.lost)} / ${c((x) => x.duplicated)} / ${c((x) => x.reordered)}`;
+  const unacknowledged = c((x) => x.unacknowledged);
+  const disconnects = c((x) => x.disconnects);
+  if (unacknowledged) text += ` (+${unacknowledged} unacked)`;
+  if (disconnects) text += ` (${disconnects} disconnects)`;
+  if (results.some((result) => !result.correctness.drained)) text += " (not drained)";
   return text;
 }
 
 /** Every acknowledged send must be in the database: "acknowledged / stored". */
-function durability(result: SmallRoomsResult | FanoutResult): string {
-  const { acknowledged, stored } = result.correctness;
-  if (stored === null) return `${acknowledged} / not stored`;
+function durability(results: Array<SmallRoomsResult | FanoutResult>): string {
+  const acknowledged = sum(results, (result) => result.correctness.acknowledged);
+  if (results.some((result) => result.correctness.stored === null)) return `${acknowledged} / not stored`;
+  const stored = sum(results, (result) => result.correctness.stored ?? 0);
   return `${acknowledged} / ${stored}${stored < acknowledged ? " (MISSING)" : ""}`;
 }
 
@@ -62,7 +68,7 @@ const SMALL_ROWS: Array<Row<SmallRoomsResult>> = [
   { label: "send latency p50, ms", value: (r) => r.latencyP50Ms, ratio: true },
   { label: "send latency p99, ms", value: (r) => r.latencyP99Ms, ratio: true },
   { label: "lost / duplicated / reordered", value: () => undefined, text: faults },
-  { label: "send errors", value: (r) => r.sendErrors },
+  { label: "send errors", value: () => undefined, text: (r) => String(sum(r, (x) => x.sendErrors)) },
   { label: "acknowledged / stored in the database, whole run", value: () => undefined, text: durability },
   { label: "server CPU busy, % of its core", value: (r) => busy(r.window, r.window.serverCpuMs) },
   { label: "load generator CPU busy, % of its core", value: (r) => busy(r.window, r.window.loadCpuMs) },
@@ -81,7 +87,11 @@ const FANOUT_ROWS: Array<Row<FanoutResult>> = [
   { label: "delivery latency p99, ms", value: (r) => r.latencyP99Ms, ratio: true },
   { label: "deliveries/s (higher is better)", value: (r) => r.deliveriesPerSecond, ratio: true, loadSensitive: true },
   { label: "lost / duplicated / reordered", value: () => undefined, text: faults },
-  { label: "sent / acknowledged / send errors", value: () => undefined, text: (r) => `${r.sent} / ${r.acknowledged} / ${r.sendErrors}` },
+  {
+    label: "sent / acknowledged / send errors",
+    value: () => undefined,
+    text: (r) => `${sum(r, (x) => x.sent)} / ${sum(r, (x) => x.acknowledged)} / ${sum(r, (x) => x.sendErrors)}`,
+  },
   { label: "acknowledged / stored in the database, warm-up included", value: () => undefined, text: durability },
   { label: "server CPU busy, % of its core", value: (r) => busy(r.window, r.window.serverCpuMs) },
   { label: "load generator CPU busy, % of its core", value: (r) => busy(r.window, r.window.loadCpuMs) },
@@ -104,7 +114,11 @@ const IDLE_ROWS: Array<Row<IdleResult>> = [
   { label: "RSS growth, MB", value: (r) => r.rssGrowthBytes / 1024 / 1024, ratio: true },
   { label: "server CPU per connection opened, ms", value: (r) => r.serverCpuPerConnectionMs, ratio: true },
   { label: "seconds to open them all", value: (r) => r.openSeconds, ratio: true },
-  { label: "established / failed", value: () => undefined, text: (r) => `${r.established} / ${r.failed}` },
+  {
+    label: "established / failed (fewest, total)",
+    value: () => undefined,
+    text: (r) => `${Math.min(...r.map((x) => x.established))} / ${sum(r, (x) => x.failed)}`,
+  },
 ];
 
 const ROWS: Record<ScenarioName, Array<Row<any>>> = { small: SMALL_ROWS, fanout: FANOUT_ROWS, idle: IDLE_ROWS };
@@ -123,22 +137,42 @@ function loadSaturated(run: RunResult): boolean {
   return busy(result.window, result.window.loadCpuMs) >= LOAD_SATURATION_PERCENT;
 }
 
-function cell<R>(row: Row<R>, run: RunResult | undefined): string {
-  if (!run) return "—";
-  if (!run.ok || !run.result) return "failed";
-  const result = run.result as R;
-  if (row.text) return row.text(result, run);
-  const value = row.value(result, run);
-  if (value === undefined) return "—";
-  return formatNumber(value) + (row.loadSensitive && loadSaturated(run) ? " ‡" : "");
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The row's figure over the repetitions of one system: their median (undefined if none). */
+function figure<R>(row: Row<R>, runs: RunResult[]): number | undefined {
+  const values = runs
+    .filter((run) => run.ok && run.result)
+    .map((run) => row.value(run.result as R, run))
+    .filter((value): value is number => value !== undefined && Number.isFinite(value));
+  return values.length ? median(values) : undefined;
+}
+
+function cell<R>(row: Row<R>, runs: RunResult[]): string {
+  if (runs.length === 0) return "—";
+  const good = runs.filter((run) => run.ok && run.result);
+  if (good.length === 0) return "failed";
+  const failed = good.length < runs.length ? ` (${runs.length - good.length} failed)` : "";
+  if (row.text) return row.text(good.map((run) => run.result as R)) + failed;
+  const values = good.map((run) => row.value(run.result as R, run)).filter((value): value is number => value !== undefined);
+  if (values.length === 0) return "—";
+  // With repetitions: the median, and the range it comes from.
+  const range = values.length > 1 ? ` (${formatNumber(Math.min(...values))}–${formatNumber(Math.max(...values))})` : "";
+  const mark = row.loadSensitive && good.some(loadSaturated) ? " ‡" : "";
+  return formatNumber(median(values)) + range + mark + failed;
 }
 
 /** The Markdown table of one scenario, with a title and notes; empty if it has no runs. */
 export function scenarioTable(scenario: ScenarioName, runs: RunResult[], subtitle: string): string {
-  const of = (system: SystemName, db: DbName | null) => runs.find((run) => run.scenario === scenario && run.system === system && run.db === db);
-  const projectDbs = (["sqlite", "postgres"] as DbName[]).filter((db) => of("project", db));
+  const of = (system: SystemName, db: DbName | null) =>
+    runs.filter((run) => run.scenario === scenario && run.system === system && run.db === db);
+  const projectDbs = (["sqlite", "postgres"] as DbName[]).filter((db) => of("project", db).length > 0);
   const baselines = BASELINES.map((system) => of(system, null));
-  if (projectDbs.length === 0 && baselines.every((run) => !run)) return "";
+  if (projectDbs.length === 0 && baselines.every((group) => group.length === 0)) return "";
   const header = [
     "scenario",
     SYSTEM_LABELS.project,
@@ -150,18 +184,18 @@ export function scenarioTable(scenario: ScenarioName, runs: RunResult[], subtitl
   const lines: string[][] = [];
   const rows = ROWS[scenario];
   const dbs: Array<DbName | null> = projectDbs.length ? projectDbs : [null];
-  for (const [index, db] of dbs.entries()) {
-    const project = db ? of("project", db) : undefined;
+  for (const db of dbs) {
+    const project = db ? of("project", db) : [];
     for (const row of rows) {
-      const values = [project, ...baselines].map((run) => (run?.ok && run.result ? row.value(run.result, run) : undefined));
+      const values = [project, ...baselines].map((group) => figure(row, group));
       // Rows about PostgreSQL and Redis only where they apply.
       if (values.every((value) => value === undefined) && !row.text) continue;
-      const label = db && (index > 0 || dbs.length > 1) ? `${row.label} [${DB_LABELS[db]}]` : row.label;
+      const label = db && dbs.length > 1 ? `${row.label} [${DB_LABELS[db]}]` : row.label;
       lines.push([
         label,
         cell(row, project),
-        cell(row, baselines[0]),
-        cell(row, baselines[1]),
+        cell(row, baselines[0]!),
+        cell(row, baselines[1]!),
         row.ratio ? ratio(values[0], values[1]) : "",
         row.ratio ? ratio(values[0], values[2]) : "",
       ]);
@@ -171,10 +205,14 @@ export function scenarioTable(scenario: ScenarioName, runs: RunResult[], subtitl
   const render = (line: string[]) => `| ${line.map((text, column) => text.padEnd(widths[column]!)).join(" | ")} |`;
   const out = [`### ${SCENARIO_TITLES[scenario]}: ${subtitle}`, "", render(header), render(widths.map((width) => "-".repeat(width))), ...lines.map(render)];
   const notes: string[] = [];
-  if ([...dbs.map((db) => (db ? of("project", db) : undefined)), ...baselines].some((run) => run && loadSaturated(run))) {
+  const scenarioRuns = runs.filter((run) => run.scenario === scenario);
+  if (scenarioRuns.some((run) => run.system !== "project" || dbs.includes(run.db)) && scenarioRuns.some(loadSaturated)) {
     notes.push(`‡ the load generator was over ${LOAD_SATURATION_PERCENT} % busy in that run: the server may be capable of more.`);
   }
-  for (const run of runs.filter((run) => run.scenario === scenario && !run.ok)) {
+  if (new Set(scenarioRuns.map((run) => `${run.system} ${run.db}`)).size < scenarioRuns.length) {
+    notes.push("With repetitions: each figure is the median, with the lowest and highest run in parentheses; ratios are of medians; counts are summed.");
+  }
+  for (const run of scenarioRuns.filter((run) => !run.ok)) {
     notes.push(`${SYSTEM_LABELS[run.system]}${run.db ? ` (${DB_LABELS[run.db]})` : ""} failed: ${run.error?.split("\n")[0]}`);
   }
   if (notes.length) out.push("", ...notes);

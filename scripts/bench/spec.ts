@@ -149,6 +149,8 @@ export interface RunResult {
   /** What the server process said about itself when it started (e.g. SQLite pragmas). */
   serverInfo?: Record<string, string>;
   result?: ScenarioResult;
+  /** 1, 2, ... with --repeat. */
+  repetition?: number;
   /** Wall time of the whole run including start-up and setup, s. */
   runSeconds: number;
   /** Where the CPU profiles of this run were written (project with --cpu-prof). */

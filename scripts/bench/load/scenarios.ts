@@ -4,7 +4,7 @@
 // where the load generator rather than the server was the limit can be told apart.
 import { inBatches, type Member, type SystemClient } from "./clients.js";
 import type { ExternalCpu } from "./external-cpu.js";
-import { ExternalCpu as External, runQueueWaitMs } from "./external-cpu.js";
+import { ExternalCpu as External, procCpuMs, runQueueWaitMs } from "./external-cpu.js";
 import type { ServerProcess } from "./server-process.js";
 import type { CpuWindow, FanoutResult, IdleResult, RunSpec, SmallRoomsResult } from "../spec.js";
 import { DeliveryTracker, percentile } from "../stats.js";
@@ -39,29 +39,58 @@ function content(sentAt: number): string {
 
 interface Edge {
   at: number;
-  serverUs: number;
+  /** Server CPU from /proc (10 ms steps, read at `at`), µs. */
+  procUs: number | undefined;
+  /** Server CPU the server reported over IPC (µs steps, read within ipcDelayMs of `at`), µs. */
+  ipcUs: number;
+  ipcDelayMs: number;
   load: NodeJS.CpuUsage;
   serverWaitMs: number | undefined;
   loadWaitMs: number | undefined;
   external: Awaited<ReturnType<ExternalCpu["sample"]>>;
 }
 
-async function edge(context: ScenarioContext): Promise<Edge> {
-  const [cpu, external] = await Promise.all([context.server.cpu(), context.external.sample()]);
+/**
+ * One edge of a measured window. The server's CPU time (utime + stime, all threads) is read from
+ * /proc/<pid>/stat at this very moment, in the same synchronous step as the clock and the load
+ * generator's own CPU, and `atEdge` (which opens or closes the counting) runs right after, so the
+ * CPU window and the counted operations cover the same span. The server is also asked over IPC
+ * (process.cpuUsage(), µs steps): when it answers within IPC_PROMPT_MS at both edges, that finer
+ * reading is used; a saturated server answers late (hundreds of ms in A), and then /proc is.
+ */
+async function edge(context: ScenarioContext, atEdge: () => void = () => {}): Promise<Edge> {
+  const at = performance.now();
+  const pid = context.server.child.pid!;
+  const procMs = procCpuMs(pid);
+  const load = process.cpuUsage();
+  const serverWaitMs = runQueueWaitMs(pid);
+  const loadWaitMs = runQueueWaitMs("self");
+  atEdge();
+  const cpu = await context.server.cpu();
+  const ipcDelayMs = performance.now() - at;
   return {
-    at: performance.now(),
-    serverUs: cpu.userUs + cpu.systemUs,
-    load: process.cpuUsage(),
-    serverWaitMs: runQueueWaitMs(context.server.child.pid!),
-    loadWaitMs: runQueueWaitMs("self"),
-    external,
+    at,
+    procUs: procMs === undefined ? undefined : procMs * 1000,
+    ipcUs: cpu.userUs + cpu.systemUs,
+    ipcDelayMs,
+    load,
+    serverWaitMs,
+    loadWaitMs,
+    external: await context.external.sample(),
   };
 }
+
+/** An IPC answer this quick was read close enough to the edge to be used: even a server busy all
+ * along could have spent no more in between than /proc's 10 ms step (and at B's edges it is idle). */
+const IPC_PROMPT_MS = 10;
 
 function windowBetween(start: Edge, end: Edge): CpuWindow {
   return {
     wallMs: end.at - start.at,
-    serverCpuMs: (end.serverUs - start.serverUs) / 1000,
+    serverCpuMs:
+      (start.ipcDelayMs <= IPC_PROMPT_MS && end.ipcDelayMs <= IPC_PROMPT_MS) || start.procUs === undefined || end.procUs === undefined
+        ? (end.ipcUs - start.ipcUs) / 1000
+        : (end.procUs - start.procUs) / 1000,
     loadCpuMs: (end.load.user + end.load.system - start.load.user - start.load.system) / 1000,
     ...(start.serverWaitMs !== undefined && end.serverWaitMs !== undefined && { serverWaitMs: end.serverWaitMs - start.serverWaitMs }),
     ...(start.loadWaitMs !== undefined && end.loadWaitMs !== undefined && { loadWaitMs: end.loadWaitMs - start.loadWaitMs }),
@@ -153,11 +182,9 @@ export async function smallRooms(context: ScenarioContext): Promise<SmallRoomsRe
   progress(`${senderRooms.length} senders: ${spec.warmupSeconds} s warm-up, then ${spec.seconds} s measured`);
   await sleep(spec.warmupSeconds * 1000);
   await context.server.profileStart();
-  const start = await edge(context);
-  measuring = true;
-  await sleep(spec.seconds * 1000);
-  measuring = false;
-  const end = await edge(context);
+  const start = await edge(context, () => (measuring = true));
+  await sleep(start.at + spec.seconds * 1000 - performance.now());
+  const end = await edge(context, () => (measuring = false));
   await context.server.profileStop();
   running = false;
   await Promise.all(loops);
