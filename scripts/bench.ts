@@ -71,8 +71,8 @@ scenarios in one run and prints one table per scenario with project/baseline rat
   --fanout-rate N        B: messages per second from the one sender         default: 100
   --fanout-seconds N     B: seconds of sending                              default: 5
   --idle-connections N   C: idle connections                                default: 10000
-  --repeat N             run everything N times, interleaved; tables show the median and the
-                         range (use 3 or more to judge a change on a busy machine)  default: 1
+  --repeat N             run everything N times, interleaved; tables show the median and
+                         the range (3 or more to judge a change on a busy machine)  default: 1
   --json PATH            also write all results as JSON to PATH
   --cpu-prof DIR         start the project server with node --cpu-prof --cpu-prof-dir DIR (whole
                          process) and also write the measured window alone to DIR
