@@ -12,7 +12,8 @@
 // In A and B every subscriber must receive every acknowledged message of its room exactly once
 // in seq order: lost, duplicated and reordered deliveries are counted for every system.
 //
-// Systems: the project (the real createChatServer: HTTP sendMessage, graphql-ws subscriptions),
+// Systems: the project (the real createChatServer: sendMessage over HTTP, and again over the
+// member's graphql-ws connection as a Socket.IO client sends over its socket; graphql-ws subscriptions),
 // "Socket.IO + better-sqlite3" (scripts/bench/servers/socketio.ts: insert in WAL mode with
 // synchronous = NORMAL, then emit to the room, then ack) and "bare ws" (scripts/bench/servers/
 // bare-ws.ts: one pre-serialised frame per message to every socket of the room, no database).
@@ -24,7 +25,7 @@
 // a figure it may have limited is marked. Servers run compiled JavaScript with plain node.
 // A benchmark, not a test: it asserts nothing, and `npm test` does not run it.
 //
-//   npm run bench -- [--scenario small,fanout,idle] [--db sqlite,postgres] [--systems project,socketio,ws]
+//   npm run bench -- [--scenario small,fanout,idle] [--db sqlite,postgres] [--sends http,ws] [--systems project,socketio,ws]
 //                    [--seconds 10] [--warmup 2] [--fanout-rate 100] [--fanout-seconds 5]
 //                    [--idle-connections 10000] [--repeat 1] [--json results.json] [--cpu-prof DIR] [--no-pin]
 //                    [--postgres-url URL] [--redis-url URL]
@@ -42,6 +43,8 @@ import { formatNumber, scenarioTable } from "./bench/report.js";
 import {
   DATABASES,
   SCENARIOS,
+  SEND_LABELS,
+  SEND_TRANSPORTS,
   SYSTEM_LABELS,
   SYSTEMS,
   type DbName,
@@ -61,6 +64,8 @@ scenarios in one run and prints one table per scenario with project/baseline rat
   --db LIST              the project's database: sqlite,postgres            default: sqlite,postgres
                          (postgres runs with Redis fan-out; skipped with a note when either is
                          unreachable, unless asked for explicitly)
+  --sends LIST           how the project's members send: http (a POST each), ws (a mutation on
+                         their graphql-ws connection)                       default: http,ws
   --systems LIST         project,socketio,ws                                default: all
   --seconds N            A: measured seconds                                default: 10
   --warmup N             A: warm-up seconds before the window; B sends min(20, rate × N) messages
@@ -99,7 +104,7 @@ function parseArgs(argv: string[]) {
   const flags = new Set<string>();
   const valued = new Set([
     "scenario", "db", "systems", "seconds", "warmup", "senders", "rooms", "fanout-members", "fanout-rate",
-    "fanout-seconds", "idle-connections", "json", "cpu-prof", "postgres-url", "redis-url", "repeat",
+    "fanout-seconds", "idle-connections", "json", "cpu-prof", "postgres-url", "redis-url", "repeat", "sends",
   ]);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -132,6 +137,7 @@ function parseArgs(argv: string[]) {
     scenarios: list("scenario", SCENARIOS, SCENARIOS, ALIASES),
     dbs: list("db", DATABASES, DATABASES, { postgresql: "postgres", pg: "postgres" }),
     dbsExplicit: values.has("db"),
+    sends: list("sends", SEND_TRANSPORTS, SEND_TRANSPORTS, { graphql_ws: "ws", "graphql-ws": "ws" }),
     systems: list("systems", SYSTEMS, SYSTEMS, { "socket.io": "socketio", "bare-ws": "ws" }),
     seconds: number("seconds", 10, 1),
     warmupSeconds: number("warmup", 2, 0),
@@ -234,8 +240,9 @@ function runBudgetMs(spec: RunSpec): number {
 }
 
 const DB_LABEL: Record<DbName, string> = { sqlite: "SQLite", postgres: "PostgreSQL + Redis" };
-const runLabel = (spec: Pick<RunSpec, "scenario" | "system" | "db">) =>
-  `${spec.scenario} · ${SYSTEM_LABELS[spec.system]}${spec.db ? ` · ${DB_LABEL[spec.db]}` : ""}`;
+const runLabel = (spec: Pick<RunSpec, "scenario" | "system" | "db" | "sendOver">) =>
+  `${spec.scenario} · ${SYSTEM_LABELS[spec.system]}${spec.db ? ` · ${DB_LABEL[spec.db]}` : ""}` +
+  `${spec.sendOver ? ` · ${SEND_LABELS[spec.sendOver]}` : ""}`;
 
 /** Processes of the run in progress, for Ctrl-C. */
 const live = new Set<ChildProcess | number>();
@@ -267,7 +274,7 @@ async function runOne(spec: RunSpec, pin: boolean): Promise<RunResult> {
   const started = performance.now();
   const result = await new Promise<RunResult>((resolvePromise) => {
     const failed = (error: string): RunResult => ({
-      scenario: spec.scenario, system: spec.system, db: spec.db, ok: false, error, runSeconds: (performance.now() - started) / 1000,
+      scenario: spec.scenario, system: spec.system, db: spec.db, sendOver: spec.sendOver, ok: false, error, runSeconds: (performance.now() - started) / 1000,
     });
     const timer = setTimeout(() => {
       worker.kill("SIGKILL");
@@ -352,17 +359,20 @@ async function main(): Promise<void> {
   const pressureBefore = cpuPressureUs();
 
   // Repetitions interleaved, so a busy spell on the machine does not fall on one system only.
-  const plan: Array<Pick<RunSpec, "scenario" | "system" | "db"> & { repetition: number }> = [];
+  const plan: Array<Pick<RunSpec, "scenario" | "system" | "db" | "sendOver"> & { repetition: number }> = [];
   for (let repetition = 1; repetition <= options.repeat; repetition++) {
     for (const scenario of options.scenarios) {
+      // Idle connections send nothing: one project run per database.
+      const sends = scenario === "idle" ? options.sends.slice(0, 1) : options.sends;
+      const project = (db: DbName) => {
+        for (const sendOver of sends) plan.push({ scenario, system: "project", db, sendOver, repetition });
+      };
       for (const system of options.systems) {
-        if (system !== "project") plan.push({ scenario, system, db: null, repetition });
-        else if (dbs.includes("sqlite")) plan.push({ scenario, system, db: "sqlite", repetition });
+        if (system !== "project") plan.push({ scenario, system, db: null, sendOver: null, repetition });
+        else if (dbs.includes("sqlite")) project("sqlite");
       }
       // The PostgreSQL rows of a scenario after its SQLite and baseline runs.
-      if (options.systems.includes("project") && dbs.includes("postgres")) {
-        plan.push({ scenario, system: "project", db: "postgres", repetition });
-      }
+      if (options.systems.includes("project") && dbs.includes("postgres")) project("postgres");
     }
   }
 
@@ -463,6 +473,7 @@ async function main(): Promise<void> {
   for (const run of runs) {
     if (!run.serverInfo) continue;
     const key = `${SYSTEM_LABELS[run.system]}${run.db ? ` (${DB_LABEL[run.db]})` : ""}`;
+    if (infos.has(key)) continue;
     infos.set(key, Object.entries(run.serverInfo).map(([name, value]) => `${name}=${value}`).join(", "));
   }
   for (const [key, info] of infos) out.push(`${key}: ${info}`);

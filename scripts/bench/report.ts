@@ -1,8 +1,8 @@
 // Turns run results into one Markdown table per scenario: the project's figure, each baseline's,
 // and project/baseline ratios. PostgreSQL + Redis figures of the project are extra rows, compared
 // with the same baseline runs.
-import type { CpuWindow, DbName, FanoutResult, IdleResult, RunResult, ScenarioName, SmallRoomsResult, SystemName } from "./spec.js";
-import { SYSTEM_LABELS } from "./spec.js";
+import type { CpuWindow, DbName, FanoutResult, IdleResult, RunResult, ScenarioName, SendTransport, SmallRoomsResult, SystemName } from "./spec.js";
+import { SEND_LABELS, SYSTEM_LABELS } from "./spec.js";
 
 /** A run whose load generator was busier than this (% of its core) may have limited the server. */
 export const LOAD_SATURATION_PERCENT = 85;
@@ -168,11 +168,14 @@ function cell<R>(row: Row<R>, runs: RunResult[]): string {
 
 /** The Markdown table of one scenario, with a title and notes; empty if it has no runs. */
 export function scenarioTable(scenario: ScenarioName, runs: RunResult[], subtitle: string): string {
-  const of = (system: SystemName, db: DbName | null) =>
-    runs.filter((run) => run.scenario === scenario && run.system === system && run.db === db);
-  const projectDbs = (["sqlite", "postgres"] as DbName[]).filter((db) => of("project", db).length > 0);
+  const of = (system: SystemName, db: DbName | null, sendOver: SendTransport | null = null) =>
+    runs.filter((run) => run.scenario === scenario && run.system === system && run.db === db && (run.sendOver ?? null) === sendOver);
+  // The project's variants: each database, each send transport.
+  const variants = (["sqlite", "postgres"] as DbName[]).flatMap((db) =>
+    (["http", "ws"] as SendTransport[]).map((sendOver) => ({ db, sendOver })).filter(({ db, sendOver }) => of("project", db, sendOver).length > 0),
+  );
   const baselines = BASELINES.map((system) => of(system, null));
-  if (projectDbs.length === 0 && baselines.every((group) => group.length === 0)) return "";
+  if (variants.length === 0 && baselines.every((group) => group.length === 0)) return "";
   const header = [
     "scenario",
     SYSTEM_LABELS.project,
@@ -183,14 +186,20 @@ export function scenarioTable(scenario: ScenarioName, runs: RunResult[], subtitl
   ];
   const lines: string[][] = [];
   const rows = ROWS[scenario];
-  const dbs: Array<DbName | null> = projectDbs.length ? projectDbs : [null];
-  for (const db of dbs) {
-    const project = db ? of("project", db) : [];
+  const shown: Array<{ db: DbName; sendOver: SendTransport } | null> = variants.length ? variants : [null];
+  const dbs = new Set(variants.map((variant) => variant.db));
+  const transports = new Set(variants.map((variant) => variant.sendOver));
+  for (const variant of shown) {
+    const project = variant ? of("project", variant.db, variant.sendOver) : [];
     for (const row of rows) {
       const values = [project, ...baselines].map((group) => figure(row, group));
       // Rows about PostgreSQL and Redis only where they apply.
       if (values.every((value) => value === undefined) && !row.text) continue;
-      const label = db && dbs.length > 1 ? `${row.label} [${DB_LABELS[db]}]` : row.label;
+      const tags = [
+        ...(variant && dbs.size > 1 ? [DB_LABELS[variant.db]] : []),
+        ...(variant && transports.size > 1 ? [SEND_LABELS[variant.sendOver]] : []),
+      ];
+      const label = tags.length ? `${row.label} [${tags.join(", ")}]` : row.label;
       lines.push([
         label,
         cell(row, project),
@@ -206,14 +215,15 @@ export function scenarioTable(scenario: ScenarioName, runs: RunResult[], subtitl
   const out = [`### ${SCENARIO_TITLES[scenario]}: ${subtitle}`, "", render(header), render(widths.map((width) => "-".repeat(width))), ...lines.map(render)];
   const notes: string[] = [];
   const scenarioRuns = runs.filter((run) => run.scenario === scenario);
-  if (scenarioRuns.some((run) => run.system !== "project" || dbs.includes(run.db)) && scenarioRuns.some(loadSaturated)) {
+  if (scenarioRuns.some(loadSaturated)) {
     notes.push(`‡ the load generator was over ${LOAD_SATURATION_PERCENT} % busy in that run: the server may be capable of more.`);
   }
-  if (new Set(scenarioRuns.map((run) => `${run.system} ${run.db}`)).size < scenarioRuns.length) {
+  if (new Set(scenarioRuns.map((run) => `${run.system} ${run.db} ${run.sendOver}`)).size < scenarioRuns.length) {
     notes.push("With repetitions: each figure is the median, with the lowest and highest run in parentheses; ratios are of medians; counts are summed.");
   }
   for (const run of scenarioRuns.filter((run) => !run.ok)) {
-    notes.push(`${SYSTEM_LABELS[run.system]}${run.db ? ` (${DB_LABELS[run.db]})` : ""} failed: ${run.error?.split("\n")[0]}`);
+    const variant = [run.db && DB_LABELS[run.db], run.sendOver && SEND_LABELS[run.sendOver]].filter(Boolean).join(", ");
+    notes.push(`${SYSTEM_LABELS[run.system]}${variant ? ` (${variant})` : ""} failed: ${run.error?.split("\n")[0]}`);
   }
   if (notes.length) out.push("", ...notes);
   return out.join("\n");

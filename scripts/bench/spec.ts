@@ -11,6 +11,13 @@ export type SystemName = (typeof SYSTEMS)[number];
 export const DATABASES = ["sqlite", "postgres"] as const;
 export type DbName = (typeof DATABASES)[number];
 
+/** How the project's members send: one HTTP POST per message, or a mutation over the graphql-ws
+ * connection they already hold for their subscriptions (as a Socket.IO client sends over its
+ * socket). Scenario C sends nothing and runs once. */
+export const SEND_TRANSPORTS = ["http", "ws"] as const;
+export type SendTransport = (typeof SEND_TRANSPORTS)[number];
+export const SEND_LABELS: Record<SendTransport, string> = { http: "sends over HTTP", ws: "sends over graphql-ws" };
+
 export const SYSTEM_LABELS: Record<SystemName, string> = {
   project: "this project",
   socketio: "Socket.IO + better-sqlite3",
@@ -22,6 +29,8 @@ export interface RunSpec {
   system: SystemName;
   /** The project's database; baselines have their own (Socket.IO: SQLite) or none (ws). */
   db: DbName | null;
+  /** The project's send transport (baselines: null). */
+  sendOver: SendTransport | null;
   /** Compiled bench folder (build.ts): server entries run from there with plain node. */
   buildDir: string;
   /** Temporary folder of this run: DATA_DIR, the baseline's database file, the server log. */
@@ -144,6 +153,7 @@ export interface RunResult {
   scenario: ScenarioName;
   system: SystemName;
   db: DbName | null;
+  sendOver: SendTransport | null;
   ok: boolean;
   error?: string;
   /** What the server process said about itself when it started (e.g. SQLite pragmas). */

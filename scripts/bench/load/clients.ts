@@ -1,14 +1,15 @@
 // The load generator's side of each system under test, behind one interface, so a scenario is
 // written once. Each member is its own connection, as a separate device would be.
-//   project:  HTTP POST /graphql sendMessage over keep-alive connections; graphql-ws subscriptions
-//             (the protocol spoken directly over `ws`: connection_init, subscribe, next).
+//   project:  sendMessage as an HTTP POST over keep-alive connections, or (sendOver "ws") as a
+//             mutation on the member's graphql-ws connection; graphql-ws subscriptions (the
+//             protocol spoken directly over `ws`: connection_init, subscribe, next, complete).
 //   socketio: socket.io-client over WebSocket only; "send" with an acknowledgement.
 //   ws:       a plain WebSocket; JSON in, an {ack, seq} frame back.
 import { createHmac } from "node:crypto";
 import { Agent, request } from "node:http";
 import { io, type Socket } from "socket.io-client";
 import WebSocket from "ws";
-import type { SystemName } from "../spec.js";
+import type { SendTransport, SystemName } from "../spec.js";
 
 /** A subscriber's view of one delivered message. */
 export type OnDelivery = (room: string, seq: number, content: string) => void;
@@ -89,7 +90,11 @@ class ProjectClient implements SystemClient {
   // Keep-alive connections, as many as there are concurrent senders.
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64, scheduling: "fifo" });
 
-  constructor(url: string, private readonly secret: string) {
+  constructor(
+    url: string,
+    private readonly secret: string,
+    private readonly sendOver: SendTransport,
+  ) {
     this.http = new URL(url);
     this.wsUrl = url.replace(/^http/, "ws");
   }
@@ -185,10 +190,22 @@ class ProjectClient implements SystemClient {
   }
 
   async connectMember(user: string, rooms: string[], onDelivery: OnDelivery, onClose: () => void): Promise<Member> {
+    // Sends over the socket: operation ids "s<n>", answered by one "next" and a "complete".
+    const pending = new Map<string, { resolve(seq: number): void; reject(error: Error): void }>();
+    let nextSend = 0;
     const socket = await this.connect(
       user,
       (message) => {
-        if (message.type === "next") {
+        const sending = pending.get(message.id);
+        if (sending) {
+          if (message.type === "complete") return;
+          pending.delete(message.id);
+          const seq = message.payload?.data?.sendMessage?.seq;
+          if (message.type === "next" && typeof seq === "number") sending.resolve(seq);
+          else sending.reject(new Error(JSON.stringify(message.payload)));
+        } else if (String(message.id).startsWith("s") && message.type === "complete") {
+          // The completion after a send's result.
+        } else if (message.type === "next") {
           const added = message.payload?.data?.messageAdded;
           if (added) onDelivery(rooms[Number(message.id)]!, added.seq, added.content);
           else console.error(`bench: ${user} got ${JSON.stringify(message.payload)}`);
@@ -201,8 +218,18 @@ class ProjectClient implements SystemClient {
     rooms.forEach((room, index) =>
       socket.send(JSON.stringify({ type: "subscribe", id: String(index), payload: { query: MESSAGE_ADDED, variables: { r: room } } })),
     );
+    socket.on("close", () => {
+      for (const sending of pending.values()) sending.reject(new Error("connection closed"));
+      pending.clear();
+    });
     return {
       send: async (room, content) => {
+        if (this.sendOver === "ws") {
+          const id = `s${nextSend++}`;
+          const answered = new Promise<number>((resolve, reject) => pending.set(id, { resolve, reject }));
+          socket.send(JSON.stringify({ type: "subscribe", id, payload: { query: SEND, variables: { i: { roomId: room, content } } } }));
+          return answered;
+        }
         const result = await this.post(user, SEND, { i: { roomId: room, content } });
         const seq = result.data?.sendMessage?.seq;
         if (typeof seq !== "number") throw new Error(JSON.stringify(result.errors ?? result));
@@ -443,8 +470,8 @@ class BareWsClient implements SystemClient {
   close(): void {}
 }
 
-export function createSystemClient(system: SystemName, url: string, secret: string): SystemClient {
-  if (system === "project") return new ProjectClient(url, secret);
+export function createSystemClient(system: SystemName, url: string, secret: string, sendOver: SendTransport): SystemClient {
+  if (system === "project") return new ProjectClient(url, secret, sendOver);
   if (system === "socketio") return new SocketIoClient(url);
   return new BareWsClient(url);
 }

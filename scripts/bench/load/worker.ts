@@ -11,8 +11,8 @@ const tell = (message: WorkerMessage) => new Promise<void>((resolve) => (process
 
 async function run(spec: RunSpec): Promise<RunResult> {
   const started = performance.now();
-  const name = `${spec.scenario}-${spec.system}${spec.db ? `-${spec.db}` : ""}`;
-  const result: RunResult = { scenario: spec.scenario, system: spec.system, db: spec.db, ok: false, runSeconds: 0 };
+  const name = `${spec.scenario}-${spec.system}${spec.db ? `-${spec.db}` : ""}${spec.sendOver ? `-${spec.sendOver}` : ""}`;
+  const result: RunResult = { scenario: spec.scenario, system: spec.system, db: spec.db, sendOver: spec.sendOver, ok: false, runSeconds: 0 };
   let server: ServerProcess | null = null;
   const external = new ExternalCpu({ postgresUrl: spec.databaseUrl, applicationName: spec.pgApplicationName, redisUrl: spec.redisUrl });
   try {
@@ -20,7 +20,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
     await tell({ kind: "server-pid", pid: server.child.pid! });
     result.serverInfo = server.info;
     await external.open();
-    const client = createSystemClient(spec.system, server.url, spec.jwtSecret);
+    const client = createSystemClient(spec.system, server.url, spec.jwtSecret, spec.sendOver ?? "http");
     const context: ScenarioContext = { spec, client, server, external, progress: (text) => void tell({ kind: "progress", text }) };
     try {
       await client.verify?.();
