@@ -7,6 +7,7 @@ import { BadUserInputError, isRecordMissing, NotFoundError } from "../errors.js"
 import type { Database, Db } from "./client.js";
 import { advanceDeliveredSeq } from "./notifications.js";
 import type { NewAttachment } from "./sql/hot-path.js";
+import { timeOrderedUuid } from "./sql/time-ordered-id.js";
 import { retryOnUniqueViolation, TRANSACTION_OPTIONS } from "./transactions.js";
 
 type Tx = Prisma.TransactionClient;
@@ -82,7 +83,7 @@ export async function sendMessage({ db, hotPath }: Database, input: NewMessage):
   const source = input.forwardFromId ? await forwardSource(db, input.forwardFromId) : null;
   const createdAt = new Date();
   const outcome = await hotPath.storeMessage({
-    id: randomUUID(),
+    id: timeOrderedUuid(),
     roomId: input.roomId,
     senderId: input.senderId,
     content: source ? source.content : input.content,

@@ -39,15 +39,15 @@ const SQL = {
     WHERE "id" IN (SELECT value FROM json_each(?)) AND "isDeleted" = 0`,
   byClientMsgId: `SELECT ${columnList(MESSAGE_COLUMNS)} FROM "Message"
     WHERE "roomId" = ? AND "senderId" = ? AND "clientMsgId" = ?`,
-  bumpSeq: `UPDATE "Room" SET "lastSeq" = "lastSeq" + 1, "lastActivityAt" = @now, "updatedAt" = @now
-    WHERE "id" = @room AND (@version IS NULL OR "accessVersion" = @version) RETURNING "lastSeq"`,
-  roomExists: `SELECT 1 FROM "Room" WHERE "id" = ?`,
+  roomState: `SELECT "lastSeq", "accessVersion" FROM "Room" WHERE "id" = ?`,
   insertMessage: `INSERT INTO "Message" ("id", "roomId", "senderId", "seq", "content", "clientMsgId", "replyToId",
     "forwardedFromId", "isForwarded", "isEdited", "isDeleted", "createdAt", "updatedAt")
     VALUES (@id, @room, @sender, @seq, @content, @clientMsgId, @replyTo, @forwardedFrom, @forwarded, 0, 0, @now, @now)`,
   insertAttachment: `INSERT INTO "Attachment" ("id", "messageId", "position", "url", "mediaType", "mimeType", "size", "caption", "metadata")
     VALUES (@id, @message, @position, @url, @mediaType, @mimeType, @size, @caption, @metadata)`,
-  setLastMessage: `UPDATE "Room" SET "lastMessageId" = ? WHERE "id" = ?`,
+  // After the insert: lastMessageId references the new row.
+  advanceRoom: `UPDATE "Room" SET "lastSeq" = @seq, "lastMessageId" = @message, "lastActivityAt" = @now, "updatedAt" = @now
+    WHERE "id" = @room`,
   notifyReply: `INSERT INTO "Notification" ("id", "userId", "roomId", "messageId", "type", "createdAt")
     SELECT @id, m."senderId", @room, @message, 'REPLY', @now FROM "Message" m
     WHERE m."id" = @replyTo AND m."senderId" <> @sender
@@ -100,19 +100,17 @@ export function createSqliteHotPath(connection: SqliteConnection, onStatement?: 
 
   const storeOne = (send: PendingSend): SendOutcome => {
     const now = sqliteTime(send.createdAt);
-    const bumped = timed("bumpSeq", (s) => s.get({ now, room: send.roomId, version: send.accessVersion })) as
-      | { lastSeq: number }
-      | undefined;
-    if (!bumped) {
-      const exists = timed("roomExists", (s) => s.get(send.roomId));
-      throw new Refused({ kind: exists ? "stale" : "missing" });
-    }
+    // One writer: nothing changes the room between this read and the update below.
+    const room = timed("roomState", (s) => s.get(send.roomId)) as { lastSeq: number; accessVersion: number } | undefined;
+    if (!room) throw new Refused({ kind: "missing" });
+    if (send.accessVersion !== null && room.accessVersion !== send.accessVersion) throw new Refused({ kind: "stale" });
+    const seq = room.lastSeq + 1;
     timed("insertMessage", (s) =>
       s.run({
         id: send.id,
         room: send.roomId,
         sender: send.senderId,
-        seq: bumped.lastSeq,
+        seq,
         content: send.content,
         clientMsgId: send.clientMsgId,
         replyTo: send.replyToId,
@@ -126,14 +124,14 @@ export function createSqliteHotPath(connection: SqliteConnection, onStatement?: 
         s.run({ ...attachment, message: send.id, position, metadata: JSON.stringify(attachment.metadata) }),
       ),
     );
-    timed("setLastMessage", (s) => s.run(send.id, send.roomId));
+    timed("advanceRoom", (s) => s.run({ seq, message: send.id, now, room: send.roomId }));
     if (send.notifyReply && send.replyToId) {
       const id = globalThis.crypto.randomUUID();
       timed("notifyReply", (s) =>
         s.run({ id, room: send.roomId, message: send.id, now, replyTo: send.replyToId, sender: send.senderId }),
       );
     }
-    return { kind: "stored", ...storedMessage(send, bumped.lastSeq) };
+    return { kind: "stored", ...storedMessage(send, seq) };
   };
 
   const storeBatch = (sends: readonly PendingSend[]): SendOutcome[] => {
