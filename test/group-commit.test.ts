@@ -57,7 +57,11 @@ describe.each(PROVIDERS)("group commit on %s", (provider) => {
     // What the hot path returned is what Prisma reads.
     const [first] = outcomes;
     expect(first?.kind === "stored" && first.message).toEqual(stored.map(({ attachments: _, ...message }) => message)[0]);
-    expect(await db.room.findUniqueOrThrow({ where: { id: room.id } })).toMatchObject({ lastSeq: 2, lastMessageId: batch[2]!.id });
+    const roomNow = await db.room.findUniqueOrThrow({ where: { id: room.id } });
+    expect(roomNow).toMatchObject({ lastSeq: 2, lastMessageId: batch[2]!.id });
+    // The hot path reads rooms as Prisma does: same fields, types and times.
+    expect(await hotPath.room(room.id)).toEqual(roomNow);
+    expect(await hotPath.messageByClientMsgId(room.id, "ann", "once")).toEqual(stored.map(({ attachments: _, ...message }) => message)[0]);
 
     // Concurrent sends are answered in order with consecutive seqs.
     const concurrent = await Promise.all(Array.from({ length: 20 }, () => hotPath.storeMessage(send())));

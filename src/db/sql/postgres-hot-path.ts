@@ -2,10 +2,9 @@
 // shares. A send is one statement (the seq bump, the insert, its attachments, the room's last
 // message and a reply notification, as data-modifying CTEs), so a batch of sends costs one
 // round trip each plus BEGIN and COMMIT.
-import pg from "pg";
+import type pg from "pg";
 import type { Message } from "../../generated/sqlite/client.js";
 import {
-  columnList,
   groupAccess,
   messageFromRow,
   MESSAGE_COLUMNS,
@@ -23,28 +22,27 @@ import { groupCommit } from "./group-commit.js";
 /** Prisma's DateTime columns are timestamp(3) without time zone, holding UTC. */
 const pgTime = (date: Date) => date.toISOString().replace("T", " ").replace("Z", "");
 
-const TIMESTAMP_OID = 1114;
-/** Timestamps as text, read as UTC (pg's default parser would read them as local time). */
-const TYPES = {
-  getTypeParser: ((oid: number, format?: "text") =>
-    oid === TIMESTAMP_OID ? (value: string) => value : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-};
+/** Columns as text where they are timestamps: pg would parse timestamp(3) (without time zone)
+ * as local time, and a per-query type parser costs more than the cast. Read as UTC below. */
+const TIMESTAMPS = new Set(["lastActivityAt", "createdAt", "updatedAt", "editedAt", "deletedAt"]);
+const selectList = (columns: readonly string[]) =>
+  columns.map((column) => (TIMESTAMPS.has(column) ? `"${column}"::text AS "${column}"` : `"${column}"`)).join(", ");
 
 const READ: ValueReaders = {
   bool: (value) => value === true,
-  date: (value) => (value instanceof Date ? value : new Date(`${String(value).replace(" ", "T")}Z`)),
+  date: (value) => new Date(`${String(value).replace(" ", "T")}Z`),
   json: (value) => value as never,
 };
 
 function statements(schema: string) {
   const t = (table: string) => `"${schema.replaceAll('"', '""')}"."${table}"`;
   return {
-    room: `SELECT ${columnList(ROOM_COLUMNS)} FROM ${t("Room")} WHERE "id" = $1`,
+    room: `SELECT ${selectList(ROOM_COLUMNS)} FROM ${t("Room")} WHERE "id" = $1`,
     memberAccess: `SELECT 'member' AS kind, '' AS value FROM ${t("RoomMember")} WHERE "roomId" = $1 AND "userId" = $2
       UNION ALL SELECT 'role', "role" FROM ${t("RoomRole")} WHERE "roomId" = $1 AND "userId" = $2
       UNION ALL SELECT 'grant', "permission"::text FROM ${t("RoomGrant")} WHERE "roomId" = $1 AND "userId" = $2`,
     liveMessages: `SELECT "id", "roomId", "senderId" FROM ${t("Message")} WHERE "id" = ANY($1::text[]) AND NOT "isDeleted"`,
-    byClientMsgId: `SELECT ${columnList(MESSAGE_COLUMNS)} FROM ${t("Message")}
+    byClientMsgId: `SELECT ${selectList(MESSAGE_COLUMNS)} FROM ${t("Message")}
       WHERE "roomId" = $1 AND "senderId" = $2 AND "clientMsgId" = $3`,
     roomExists: `SELECT 1 FROM ${t("Room")} WHERE "id" = $1`,
     // $1 message id, $2 room, $3 sender, $4 content, $5 clientMsgId, $6 replyTo, $7 forwardedFrom,
@@ -93,7 +91,7 @@ export function createPostgresHotPath(pool: pg.Pool, schema: string, onStatement
   const query = async <R extends Record<string, unknown>>(on: Queryable, name: keyof Sql, values: unknown[]) => {
     const started = onStatement ? performance.now() : 0;
     try {
-      return (await on.query<R>({ name: `rcg_${name}`, text: sql[name], values, types: TYPES })).rows;
+      return (await on.query<R>({ name: `rcg_${name}`, text: sql[name], values })).rows;
     } finally {
       onStatement?.(sql[name], performance.now() - started);
     }
