@@ -8,6 +8,7 @@ import { resolveJwtSecret } from "./auth/jwt-secret.js";
 import { loadConfig, type Config } from "./config.js";
 import { createContext } from "./context.js";
 import { createDb, type Db, type QueryListener } from "./db/client.js";
+import { SharedResults } from "./execution/shared-results.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createUserUpserter } from "./db/users.js";
 import { createLogger, currentRequestLog, newRequestId, type Logger } from "./logger.js";
@@ -105,6 +106,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   };
   const viewerFor = async (input: Parameters<Authenticate>[0]) => (await signIn(input))?.viewer ?? null;
 
+  const sharedResults = new SharedResults();
   const yoga = createChatYoga({
     config,
     // HTTP: the request's logger (useRequestLog); graphql-ws: a new id per operation.
@@ -112,6 +114,8 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
       createContext(services, await viewerFor({ request }), undefined, currentRequestLog()),
     createSocketContext: (viewer, transport) =>
       createContext(services, viewer, transport, log.child({ reqId: newRequestId() })),
+    createEventContext: () => createContext(services, null),
+    sharedResults,
     log,
     metrics,
     readiness: {

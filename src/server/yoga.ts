@@ -12,6 +12,9 @@ import { graphiqlOptions, renderOfflineGraphiQL, useGraphiQLAssets } from "./plu
 import { useMetrics, type ChatMetrics } from "./plugins/use-metrics.js";
 import { useReadiness, type ReadinessOptions } from "./plugins/use-readiness.js";
 import { useRequestLog } from "./plugins/use-request-log.js";
+import { useSharedExecution } from "./plugins/use-shared-execution.js";
+import type { SharedResults } from "../execution/shared-results.js";
+import { SHARED_FIELDS } from "../schema/shared-fields.js";
 
 /** What Yoga's context factory receives beside its own fields. */
 export interface ServerContext {
@@ -28,6 +31,10 @@ export interface YogaOptions {
   createContext(request: Request): Promise<Context>;
   /** The context of a graphql-ws operation. */
   createSocketContext(viewer: User | null, transport: Transport): Context;
+  /** A context without a viewer, for executing a subscription event once for many subscribers. */
+  createEventContext(): Context;
+  /** Results executed once for many subscribers; graphql-ws serialises each once. */
+  sharedResults: SharedResults;
   /** The /demo page; its token endpoint works only with the generated development secret. */
   demo?: DemoOptions;
   /** The server's logger: request logs and Yoga's own lines. */
@@ -66,6 +73,14 @@ export function createChatYoga(options: YogaOptions): ChatYoga {
       useReadiness(options.readiness),
       // GET /metrics, and the operation, error and subscription counts behind it.
       useMetrics(options.metrics),
+      // Last, so that no plugin replaces its subscribe function: events of subscribers with the same
+      // viewer-free operation are executed once (masking and metrics still see every result).
+      useSharedExecution({
+        sharedFields: SHARED_FIELDS,
+        results: options.sharedResults,
+        createEventContext: options.createEventContext,
+        onExecute: (mode) => options.metrics.executions.inc({ mode }),
+      }),
     ],
     context: (initial) =>
       initial.graphqlWs

@@ -19,6 +19,7 @@ export interface ChatMetrics {
   readonly duration: Histogram<"operation_type">;
   readonly openSubscriptions: Gauge<"subscription">;
   readonly deliveries: Counter<"subscription">;
+  readonly executions: Counter<"mode">;
 }
 
 export function createChatMetrics(options: ChatMetricsOptions = {}): ChatMetrics {
@@ -67,6 +68,14 @@ export function createChatMetrics(options: ChatMetricsOptions = {}): ChatMetrics
       name: "chat_subscription_events_delivered_total",
       help: "Results pushed to subscribers (one per event per subscription), by root field.",
       labelNames: ["subscription"] as const,
+      registers,
+    }),
+    executions: new Counter({
+      name: "chat_subscription_executions_total",
+      help:
+        "Executions of subscription events: shared (one per event for all subscribers with the same " +
+        "operation and variables) or per_subscriber (the operation selects fields about the viewer).",
+      labelNames: ["mode"] as const,
       registers,
     }),
   };
