@@ -1,11 +1,14 @@
-// Server CPU per delivery: one room of N members (default 100), M messages/s (default 100) for
-// S seconds (default 5), each member subscribed over graphql-ws. The server runs in its own process
-// and reports process.cpuUsage(). Two phases with the same sends: one subscriber, then all N; the
-// difference divided by the extra deliveries is the marginal cost of a delivery, without the cost
-// of the sends themselves. A measurement, not a test: it asserts nothing.
+// Server CPU per delivery, measured two ways on one room of N members (default 100), each
+// subscribed over graphql-ws, with the server in its own process reporting process.cpuUsage():
+// - messages: M messages/s (default 100) for S seconds (default 5) sent over HTTP, with one
+//   subscriber and then with all N; CPU per delivery in all, and the difference divided by the extra
+//   deliveries (the marginal cost of a subscriber, sends excluded; noisy, sends cost milliseconds);
+// - typing: the same rate of typing events published inside the server process (no HTTP, no
+//   database), to roomEvents subscribers: what a delivery itself costs.
+// A measurement, not a test: it asserts nothing.
 //
 //   npx tsx scripts/measure-delivery.ts [--members 100] [--rate 100] [--seconds 5] [--viewer]
-//     [--cpu-prof DIR] [--notifications]
+//     [--only messages|typing] [--cpu-prof DIR] [--notifications]
 // --viewer adds a field about the viewer (viewerReaction), which is executed per subscriber.
 // --cpu-prof DIR also writes a CPU profile of the server process into DIR.
 // Notifications (one row per recipient per message) are off unless --notifications: they cost
@@ -15,9 +18,11 @@ import { connect, gql, option, startServerProcess, token, until, type RawConnect
 const members = Number(option("members", "100"));
 const rate = Number(option("rate", "100"));
 const seconds = Number(option("seconds", "5"));
+const only = option("only", "");
 const profileDir = option("cpu-prof", "");
 const viewerField = process.argv.includes("--viewer") ? " viewerReaction" : "";
-const QUERY = `subscription($r: ID!) { messageAdded(roomId: $r) { id seq content createdAt sender { id username }${viewerField} } }`;
+const MESSAGES = `subscription($r: ID!) { messageAdded(roomId: $r) { id seq content createdAt sender { id username }${viewerField} } }`;
+const TYPING = `subscription($r: ID!) { roomEvents(roomId: $r) { kind roomId ... on TypingEvent { user { id username } } } }`;
 const SEND = `mutation($r: ID!, $c: String!) { sendMessage(input: { roomId: $r, content: $c }) { seq } }`;
 
 interface Cpu {
@@ -31,56 +36,72 @@ async function main(): Promise<void> {
   });
   try {
     const userIds = Array.from({ length: members }, (_, i) => `member-${i}`);
-    for (const userId of userIds) await gql(server.url, userId, "{ viewer { id } }");
-    const { createGroupChat } = await gql(server.url, userIds[0]!, `mutation($i: CreateGroupChatInput!) { createGroupChat(input: $i) { id } }`, {
-      i: { name: "measure", participantIds: userIds.slice(1), maxParticipants: Math.max(members, 2) },
-    });
-    const roomId: string = createGroupChat.id;
+    for (const userId of [...userIds, "typist"]) await gql(server.url, userId, "{ viewer { id } }");
+    const createRoom = async () =>
+      (
+        await gql(server.url, userIds[0]!, `mutation($i: CreateGroupChatInput!) { createGroupChat(input: $i) { id } }`, {
+          i: { name: "measure", participantIds: userIds.slice(1), maxParticipants: Math.max(members, 2) },
+        })
+      ).createGroupChat.id as string;
     let received = 0;
     const connections: RawConnection[] = [];
-    const subscribe = async (userId: string) => {
+    const subscribe = async (userId: string, query: string, roomId: string) => {
       const connection = await connect(server.url, await token(userId), (payload) => {
-        if (payload.data?.messageAdded) received += 1;
+        if (payload.data && !payload.errors) received += 1;
         else console.error("unexpected payload", JSON.stringify(payload));
       });
-      connection.subscribe("1", QUERY, { r: roomId });
+      connection.subscribe("1", query, { r: roomId });
       connections.push(connection);
     };
-    const sendAll = async () => {
-      const total = rate * seconds;
+    const paced = async (count: number, act: (n: number) => Promise<unknown>) => {
       const started = Date.now();
-      const sends: Promise<unknown>[] = [];
-      for (let n = 0; n < total; n++) {
+      const pending: Promise<unknown>[] = [];
+      for (let n = 0; n < count; n++) {
         const wait = started + (n * 1000) / rate - Date.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        sends.push(gql(server.url, userIds[0]!, SEND, { r: roomId, c: `message ${n}` }));
+        pending.push(act(n));
       }
-      await Promise.all(sends);
-      return total;
+      await Promise.all(pending);
     };
-    const phase = async (subscribers: number) => {
-      while (connections.length < subscribers) await subscribe(userIds[connections.length]!);
+    const count = rate * seconds;
+    const phase = async (roomId: string, query: string, subscribers: number, produce: () => Promise<unknown>) => {
+      for (const connection of connections.splice(0)) connection.socket.close();
+      await until(async () => (await server.ask<number>({ type: "listeners", roomId })) === 0, "no subscribers");
+      for (const userId of userIds.slice(0, subscribers)) await subscribe(userId, query, roomId);
       await until(async () => (await server.ask<number>({ type: "listeners", roomId })) === subscribers, "subscribers");
       received = 0;
       const before = await server.ask<Cpu>({ type: "cpu" });
       const started = Date.now();
-      const sent = await sendAll();
-      await until(() => received >= sent * subscribers, `${sent * subscribers} deliveries (got ${received})`);
-      const elapsed = (Date.now() - started) / 1000;
+      await produce();
+      await until(() => received >= count * subscribers, `${count * subscribers} deliveries (got ${received})`);
       const after = await server.ask<Cpu>({ type: "cpu" });
       const cpuMicros = after.user - before.user + (after.system - before.system);
       console.log(
-        `${String(subscribers).padStart(4)} subscribers: ${sent} messages, ${received} deliveries in ${elapsed.toFixed(1)} s, ` +
+        `${String(subscribers).padStart(4)} subscribers: ${received} deliveries in ${((Date.now() - started) / 1000).toFixed(1)} s, ` +
           `server CPU ${(cpuMicros / 1e6).toFixed(2)} s = ${(cpuMicros / received).toFixed(1)} µs per delivery`,
       );
       return { cpuMicros, deliveries: received };
     };
+    const compare = async (title: string, roomId: string, query: string, produce: () => Promise<unknown>) => {
+      console.log(`\n${title}: ${members}-member room, ${rate}/s for ${seconds} s; ${query}`);
+      const one = await phase(roomId, query, 1, produce);
+      const all = await phase(roomId, query, members, produce);
+      const marginal = (all.cpuMicros - one.cpuMicros) / (all.deliveries - one.deliveries);
+      console.log(`marginal server CPU per delivery: ${marginal.toFixed(1)} µs`);
+    };
 
-    console.log(`room of ${members} members, ${rate} messages/s for ${seconds} s; ${QUERY}`);
-    const one = await phase(1);
-    const all = await phase(members);
-    const marginal = (all.cpuMicros - one.cpuMicros) / (all.deliveries - one.deliveries);
-    console.log(`marginal server CPU per delivery (sends excluded): ${marginal.toFixed(1)} µs`);
+    if (only !== "typing") {
+      const roomId = await createRoom();
+      await compare("messages over HTTP", roomId, MESSAGES, () =>
+        paced(count, (n) => gql(server.url, userIds[0]!, SEND, { r: roomId, c: `message ${n}` })),
+      );
+    }
+    if (only !== "messages") {
+      const roomId = await createRoom();
+      await compare("typing events published in the server", roomId, TYPING, () =>
+        server.ask({ type: "typing", roomId, userId: "typist", count, rate }),
+      );
+    }
     for (const connection of connections) connection.socket.close();
   } finally {
     await server.stop();

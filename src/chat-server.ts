@@ -152,6 +152,8 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         maxPayload: config.MAX_REQUEST_BYTES,
         maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
         maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
+        sharedResults,
+        log,
       });
       await new Promise<void>((resolve, reject) => {
         httpServer.once("error", reject);

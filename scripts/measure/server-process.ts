@@ -15,6 +15,8 @@ export type Request =
   | { type: "viewers"; userIds: string[] }
   | { type: "listeners"; roomId: string }
   | { type: "snapshot"; path: string }
+  /** Publishes `count` typing events of `userId` in the room, `rate` a second, through the hub. */
+  | { type: "typing"; roomId: string; userId: string; count: number; rate: number }
   | { type: "stop" };
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -53,6 +55,15 @@ async function main(): Promise<void> {
         return server.realtime.listenerCount(request.roomId);
       case "snapshot":
         return writeHeapSnapshot(request.path);
+      case "typing": {
+        const started = Date.now();
+        for (let n = 0; n < request.count; n++) {
+          const wait = started + (n * 1000) / request.rate - Date.now();
+          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+          server.realtime.publishRoom({ kind: "TYPING", roomId: request.roomId, userId: request.userId });
+        }
+        return request.count;
+      }
       case "stop":
         await server.stop();
         setImmediate(() => process.exit(0));

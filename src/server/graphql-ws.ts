@@ -1,16 +1,20 @@
 // graphql-ws on the same port and path as HTTP. The token travels in the connection parameters
 // and is checked once at connect; every operation then runs through Yoga's envelop (the same
 // plugins, masking and context as HTTP). Sockets that fall behind are closed (SlowConsumer).
+// The protocol is graphql-ws's (makeServer); ws-adapter.ts connects it to `ws` sockets.
 import type { Server } from "node:http";
 import { getOperationAST, type ExecutionArgs } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer, type WebSocket } from "ws";
+import { makeServer } from "graphql-ws";
+import { WebSocketServer } from "ws";
 import type { AuthenticateInput } from "../auth/authenticate.js";
 import type { Context, Transport } from "../context.js";
 import { ChatError } from "../errors.js";
+import type { SharedResults } from "../execution/shared-results.js";
 import type { User } from "../generated/sqlite/client.js";
-import { runWithRequestLog } from "../logger.js";
+import { runWithRequestLog, type Logger } from "../logger.js";
 import { CloseCode } from "./close-codes.js";
+import { SharedFrames } from "./shared-frames.js";
+import { serveGraphqlWs, type WsConnection } from "./ws-adapter.js";
 import type { ChatYoga } from "./yoga.js";
 
 export interface GraphqlWsOptions {
@@ -24,9 +28,17 @@ export interface GraphqlWsOptions {
   maxSubscriptions: number;
   /** A socket with more unsent bytes than this is closed as a slow consumer. */
   maxBufferedBytes: number;
+  /** Results executed once for many subscribers: their frames reuse one serialised payload. */
+  sharedResults: SharedResults;
+  /** Where errors of ws and graphql-ws are logged. */
+  log: Logger;
 }
 
-interface ConnectionExtra extends Record<PropertyKey, unknown> {
+/** Milliseconds between keep-alive pings (graphql-ws's default for ws). */
+const KEEP_ALIVE_MS = 12_000;
+
+interface ConnectionExtra {
+  connection: WsConnection;
   viewer?: User;
   /** Ids of the subscriptions this connection started (may include ended ones until pruned). */
   subscriptionIds?: Set<string>;
@@ -39,93 +51,91 @@ type EnvelopedArgs = ExecutionArgs & { rootValue: { execute: (args: ExecutionArg
 const inLogScope = (args: ExecutionArgs, run: (args: EnvelopedArgs) => unknown) =>
   runWithRequestLog((args.contextValue as Context).log, () => run(args as EnvelopedArgs)) as never;
 
-/** Longest delay setTimeout takes; a token valid for longer is not timed (about 24 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** A connection lives no longer than its token: at expiry it closes with 4401, and the client
- * reconnects with a fresh token (and resumes with afterSeq). */
-function closeAtExpiry(socket: WebSocket, expiresAt: Date): void {
-  const delay = expiresAt.getTime() - Date.now();
-  if (delay > MAX_TIMER_MS) return;
-  const timer = setTimeout(() => socket.close(CloseCode.Unauthorized, "Token expired"), Math.max(0, delay));
-  socket.once("close", () => clearTimeout(timer));
-}
-
 /** How long a shutting-down server waits for clients to answer its close frame. */
 const CLOSE_HANDSHAKE_MS = 3_000;
 
 export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<void> } {
   const { yoga } = options;
   const wss = new WebSocketServer({ server: options.httpServer, path: yoga.graphqlEndpoint, maxPayload: options.maxPayload });
+  const frames = new SharedFrames();
 
-  const disposable = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
-    {
-      onConnect: async (ctx) => {
-        const socket = ctx.extra.socket as WebSocket;
-        try {
-          const signedIn = await options.authenticate({ connectionParams: ctx.connectionParams ?? {} });
-          if (signedIn) {
-            ctx.extra.viewer = signedIn.viewer;
-            if (signedIn.expiresAt) closeAtExpiry(socket, signedIn.expiresAt);
-            return true;
-          }
-        } catch {
-          // Refused below, like a missing token.
+  const server = makeServer<Record<string, unknown> | undefined, ConnectionExtra>({
+    onConnect: async (ctx) => {
+      const { connection } = ctx.extra;
+      try {
+        const signedIn = await options.authenticate({ connectionParams: ctx.connectionParams ?? {} });
+        if (signedIn) {
+          ctx.extra.viewer = signedIn.viewer;
+          // A connection lives no longer than its token: at expiry it closes with 4401, and the
+          // client reconnects with a fresh token (and resumes with afterSeq).
+          if (signedIn.expiresAt) connection.disconnectAt(signedIn.expiresAt, CloseCode.Unauthorized, "Token expired");
+          return true;
         }
-        socket.close(CloseCode.Unauthorized, "Unauthorized");
-        return false;
-      },
-      onSubscribe: async (ctx, id, payload) => {
-        const socket = ctx.extra.socket as WebSocket;
-        const transport: Transport = {
-          disconnectSlowConsumer: () => socket.close(CloseCode.SlowConsumer, "Slow consumer: resume with afterSeq"),
-        };
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          graphqlWs: { viewer: ctx.extra.viewer ?? null, transport },
-          params: payload,
-        });
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error as never];
-        }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
-        if (getOperationAST(document, payload.operationName)?.operation === "subscription") {
-          // graphql-ws drops an id from ctx.subscriptions however its operation ended (complete,
-          // error, close), so pruning against it never leaks a slot.
-          const active = (ctx.extra.subscriptionIds ??= new Set());
-          for (const other of active) if (other === id || !(other in ctx.subscriptions)) active.delete(other);
-          if (active.size >= options.maxSubscriptions) {
-            const max = options.maxSubscriptions;
-            const message = `At most ${max} subscriptions per connection.`;
-            return [new ChatError("RATE_LIMITED", message, { limit: "subscriptions", max })];
-          }
-          active.add(id);
-        }
-        const args: EnvelopedArgs = {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        return args;
-      },
-      // In the operation's log scope, so Yoga's lines (masked errors) carry its request id.
-      execute: (args) => inLogScope(args, (enveloped) => enveloped.rootValue.execute(args)),
-      subscribe: (args) => inLogScope(args, (enveloped) => enveloped.rootValue.subscribe(args)),
-      onNext: (ctx) => {
-        const socket = ctx.extra.socket as WebSocket;
-        if (socket.bufferedAmount > options.maxBufferedBytes) {
-          socket.close(CloseCode.SlowConsumer, "Slow consumer: resume with afterSeq");
-        }
-      },
+      } catch {
+        // Refused below, like a missing token.
+      }
+      connection.close(CloseCode.Unauthorized, "Unauthorized");
+      return false;
     },
-    wss,
-  );
+    onSubscribe: async (ctx, id, payload) => {
+      const { connection } = ctx.extra;
+      const transport: Transport = {
+        disconnectSlowConsumer: () => connection.disconnect(CloseCode.SlowConsumer, "Slow consumer: resume with afterSeq"),
+      };
+      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        graphqlWs: { viewer: ctx.extra.viewer ?? null, transport },
+        params: payload,
+      });
+      let document;
+      try {
+        document = parse(payload.query);
+      } catch (error) {
+        return [error as never];
+      }
+      const errors = validate(schema, document);
+      if (errors.length > 0) return errors;
+      if (getOperationAST(document, payload.operationName)?.operation === "subscription") {
+        // graphql-ws drops an id from ctx.subscriptions however its operation ended (complete,
+        // error, close), so pruning against it never leaks a slot.
+        const active = (ctx.extra.subscriptionIds ??= new Set());
+        for (const other of active) if (other === id || !(other in ctx.subscriptions)) active.delete(other);
+        if (active.size >= options.maxSubscriptions) {
+          const max = options.maxSubscriptions;
+          const message = `At most ${max} subscriptions per connection.`;
+          return [new ChatError("RATE_LIMITED", message, { limit: "subscriptions", max })];
+        }
+        active.add(id);
+      }
+      const args: EnvelopedArgs = {
+        schema,
+        document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+        contextValue: await contextFactory(),
+        rootValue: { execute, subscribe },
+      };
+      return args;
+    },
+    // In the operation's log scope, so Yoga's lines (masked errors) carry its request id.
+    execute: (args) => inLogScope(args, (enveloped) => enveloped.rootValue.execute(args)),
+    subscribe: (args) => inLogScope(args, (enveloped) => enveloped.rootValue.subscribe(args)),
+    onNext: (ctx, _id, _payload, _args, result) => {
+      const { connection } = ctx.extra;
+      if (connection.bufferedAmount > options.maxBufferedBytes) {
+        connection.disconnect(CloseCode.SlowConsumer, "Slow consumer: resume with afterSeq");
+        return;
+      }
+      // A result executed once for many subscribers is serialised once, too.
+      const json = options.sharedResults.jsonOf(result);
+      return json === undefined ? undefined : frames.payload(json);
+    },
+  });
+  const adapter = serveGraphqlWs(wss, server, {
+    log: options.log,
+    frames,
+    keepAliveMs: KEEP_ALIVE_MS,
+    extra: (connection) => ({ connection }),
+  });
 
   return {
     async close() {
@@ -139,7 +149,7 @@ export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<vo
         ),
       );
       clearTimeout(cutOff);
-      await disposable.dispose();
+      adapter.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };

@@ -1,0 +1,42 @@
+// WebSocket keep-alive with one timer for the whole server instead of an interval and a pong
+// timeout per connection: every `intervalMs` each open socket is pinged, and a socket that did not
+// answer the previous ping by then is terminated (its close handler ends its subscriptions).
+import type { WebSocket, WebSocketServer } from "ws";
+
+export interface KeepAlive {
+  /** Starts watching a socket (call once, when it opened). */
+  watch(socket: WebSocket): void;
+  stop(): void;
+}
+
+export function startKeepAlive(wss: WebSocketServer, intervalMs: number): KeepAlive {
+  /** Sockets pinged in the last round that have not answered yet. */
+  const awaiting = new Set<WebSocket>();
+  function answered(this: WebSocket) {
+    awaiting.delete(this);
+  }
+  function forget(this: WebSocket) {
+    awaiting.delete(this);
+  }
+  const timer = setInterval(() => {
+    for (const socket of awaiting) socket.terminate();
+    awaiting.clear();
+    for (const socket of wss.clients) {
+      if (socket.readyState !== socket.OPEN) continue;
+      awaiting.add(socket);
+      socket.ping();
+    }
+  }, intervalMs);
+  // Keep-alive alone must not keep the process running.
+  timer.unref();
+  return {
+    watch(socket) {
+      socket.on("pong", answered);
+      socket.once("close", forget);
+    },
+    stop() {
+      clearInterval(timer);
+      awaiting.clear();
+    },
+  };
+}
