@@ -10,7 +10,8 @@
 //   npx tsx scripts/measure-delivery.ts [--members 100] [--rate 100] [--seconds 5] [--viewer]
 //     [--only messages|typing] [--cpu-prof DIR] [--notifications]
 // --viewer adds a field about the viewer (viewerReaction), which is executed per subscriber.
-// --cpu-prof DIR also writes a CPU profile of the server process into DIR.
+// --cpu-prof DIR also writes a CPU profile of the server process per phase into DIR
+// (summarise one with scripts/measure/cpu-profile-summary.ts).
 // Notifications (one row per recipient per message) are off unless --notifications: they cost
 // the send, not the delivery, and their noise hides what a delivery costs.
 import { connect, gql, option, startServerProcess, token, until, type RawConnection } from "./measure/harness.js";
@@ -22,7 +23,9 @@ const only = option("only", "");
 const profileDir = option("cpu-prof", "");
 const viewerField = process.argv.includes("--viewer") ? " viewerReaction" : "";
 const MESSAGES = `subscription($r: ID!) { messageAdded(roomId: $r) { id seq content createdAt sender { id username }${viewerField} } }`;
-const TYPING = `subscription($r: ID!) { roomEvents(roomId: $r) { kind roomId ... on TypingEvent { user { id username } } } }`;
+// Without `user`: each execution would look the typist up in the database (once per event when
+// shared, once per subscription before), which is not what a delivery costs.
+const TYPING = `subscription($r: ID!) { roomEvents(roomId: $r) { __typename kind roomId } }`;
 const SEND = `mutation($r: ID!, $c: String!) { sendMessage(input: { roomId: $r, content: $c }) { seq } }`;
 
 interface Cpu {
@@ -31,7 +34,7 @@ interface Cpu {
 }
 
 async function main(): Promise<void> {
-  const server = await startServerProcess(profileDir ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [], {
+  const server = await startServerProcess([], {
     ENABLE_NOTIFICATIONS: String(process.argv.includes("--notifications")),
   });
   try {
@@ -64,17 +67,19 @@ async function main(): Promise<void> {
       await Promise.all(pending);
     };
     const count = rate * seconds;
-    const phase = async (roomId: string, query: string, subscribers: number, produce: () => Promise<unknown>) => {
+    const phase = async (label: string, roomId: string, query: string, subscribers: number, produce: () => Promise<unknown>) => {
       for (const connection of connections.splice(0)) connection.socket.close();
       await until(async () => (await server.ask<number>({ type: "listeners", roomId })) === 0, "no subscribers");
       for (const userId of userIds.slice(0, subscribers)) await subscribe(userId, query, roomId);
       await until(async () => (await server.ask<number>({ type: "listeners", roomId })) === subscribers, "subscribers");
       received = 0;
+      if (profileDir) await server.ask({ type: "profile-start" });
       const before = await server.ask<Cpu>({ type: "cpu" });
       const started = Date.now();
       await produce();
       await until(() => received >= count * subscribers, `${count * subscribers} deliveries (got ${received})`);
       const after = await server.ask<Cpu>({ type: "cpu" });
+      if (profileDir) await server.ask({ type: "profile-stop", path: `${profileDir}/${label}-${subscribers}.cpuprofile` });
       const cpuMicros = after.user - before.user + (after.system - before.system);
       console.log(
         `${String(subscribers).padStart(4)} subscribers: ${received} deliveries in ${((Date.now() - started) / 1000).toFixed(1)} s, ` +
@@ -82,23 +87,23 @@ async function main(): Promise<void> {
       );
       return { cpuMicros, deliveries: received };
     };
-    const compare = async (title: string, roomId: string, query: string, produce: () => Promise<unknown>) => {
+    const compare = async (label: string, title: string, roomId: string, query: string, produce: () => Promise<unknown>) => {
       console.log(`\n${title}: ${members}-member room, ${rate}/s for ${seconds} s; ${query}`);
-      const one = await phase(roomId, query, 1, produce);
-      const all = await phase(roomId, query, members, produce);
+      const one = await phase(label, roomId, query, 1, produce);
+      const all = await phase(label, roomId, query, members, produce);
       const marginal = (all.cpuMicros - one.cpuMicros) / (all.deliveries - one.deliveries);
       console.log(`marginal server CPU per delivery: ${marginal.toFixed(1)} µs`);
     };
 
     if (only !== "typing") {
       const roomId = await createRoom();
-      await compare("messages over HTTP", roomId, MESSAGES, () =>
+      await compare("messages", "messages over HTTP", roomId, MESSAGES, () =>
         paced(count, (n) => gql(server.url, userIds[0]!, SEND, { r: roomId, c: `message ${n}` })),
       );
     }
     if (only !== "messages") {
       const roomId = await createRoom();
-      await compare("typing events published in the server", roomId, TYPING, () =>
+      await compare("typing", "typing events published in the server", roomId, TYPING, () =>
         server.ask({ type: "typing", roomId, userId: "typist", count, rate }),
       );
     }

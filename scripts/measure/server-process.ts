@@ -3,9 +3,13 @@
 // over the IPC channel: heap after a full GC, CPU used so far, subscriber counts, a heap snapshot.
 // It runs the compiled server (dist/, `npx tsc`), as `npm start` does: tsx compiles with esbuild's
 // keepNames, which gives every closure an own `name` property and inflates the heap per closure.
+// MEASURE_DIST names another compiled tree (e.g. of an older commit) to compare with.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Session } from "node:inspector/promises";
+import { writeFileSync } from "node:fs";
 import { writeHeapSnapshot } from "node:v8";
 import type * as ChatServerModule from "../../src/chat-server.js";
 
@@ -15,6 +19,9 @@ export type Request =
   | { type: "viewers"; userIds: string[] }
   | { type: "listeners"; roomId: string }
   | { type: "snapshot"; path: string }
+  /** Starts the CPU profiler; profile-stop writes what it sampled to `path` (.cpuprofile). */
+  | { type: "profile-start" }
+  | { type: "profile-stop"; path: string }
   /** Publishes `count` typing events of `userId` in the room, `rate` a second, through the hub. */
   | { type: "typing"; roomId: string; userId: string; count: number; rate: number }
   | { type: "stop" };
@@ -23,7 +30,8 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --expose-gc");
 
 async function main(): Promise<void> {
-  const compiled = new URL("../../dist/chat-server.js", import.meta.url).href;
+  const dist = process.env.MEASURE_DIST ? pathToFileURL(`${process.env.MEASURE_DIST}/`) : new URL("../../dist/", import.meta.url);
+  const compiled = new URL("chat-server.js", dist).href;
   const { createChatServer } = (await import(compiled)) as typeof ChatServerModule;
   const dataDir = mkdtempSync(join(tmpdir(), "rcg-measure-"));
   const server = await createChatServer({
@@ -38,6 +46,8 @@ async function main(): Promise<void> {
   });
   const { url } = await server.start();
 
+  const profiler = new Session();
+  profiler.connect();
   const answer = async (request: Request): Promise<unknown> => {
     switch (request.type) {
       case "heap":
@@ -55,6 +65,14 @@ async function main(): Promise<void> {
         return server.realtime.listenerCount(request.roomId);
       case "snapshot":
         return writeHeapSnapshot(request.path);
+      case "profile-start":
+        await profiler.post("Profiler.enable");
+        return profiler.post("Profiler.start");
+      case "profile-stop": {
+        const { profile } = await profiler.post("Profiler.stop");
+        writeFileSync(request.path, JSON.stringify(profile));
+        return request.path;
+      }
       case "typing": {
         const started = Date.now();
         for (let n = 0; n < request.count; n++) {
