@@ -18,25 +18,47 @@ export interface EventSubscribeOptions {
   createEventContext(): unknown;
   /** Called for every execution of an event. */
   onExecute?(mode: ExecutionMode): void;
+  /** Told when each stream starts and (once) when it ends, however it ends (metrics). */
+  streams?: { opened(args: ExecutionArgs): void; closed(args: ExecutionArgs): void };
 }
 
 type Execution = ExecutionResult | Promise<ExecutionResult>;
 
 /** Runs the operation for each event of one subscriber's source stream. */
 class EventResults implements AsyncIterableIterator<ExecutionResult> {
+  private ended = false;
+
   constructor(
     private readonly source: AsyncIterator<unknown>,
     private readonly args: ExecutionArgs,
     /** The sharing key, or null to execute for this subscriber alone. */
     private readonly key: string | null,
     private readonly owner: EventSubscribe,
-  ) {}
+  ) {
+    owner.streams?.opened(args);
+  }
 
-  async next(): Promise<IteratorResult<ExecutionResult>> {
-    const step = await this.source.next();
-    if (step.done) return step;
+  // Not an async method: an idle subscription waits here, and a pending promise with one
+  // reaction costs less memory than a suspended async function.
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return this.source.next().then(
+      (step) => (step.done ? this.end(step) : this.executeStep(step.value)),
+      (error: unknown) => {
+        this.end(null);
+        throw error;
+      },
+    );
+  }
+
+  private end<T>(value: T): T {
+    if (!this.ended) this.owner.streams?.closed(this.args);
+    this.ended = true;
+    return value;
+  }
+
+  private async executeStep(event: unknown): Promise<IteratorResult<ExecutionResult>> {
     try {
-      return { value: await this.owner.execute(this.args, step.value, this.key), done: false };
+      return { value: await this.owner.execute(this.args, event, this.key), done: false };
     } catch (error) {
       await this.return();
       throw error;
@@ -45,6 +67,7 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
 
   /** Ends the source stream: the hub stops delivering to this subscriber. */
   async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.end(null);
     await this.source.return?.();
     return { value: undefined, done: true };
   }
@@ -65,6 +88,10 @@ export class EventSubscribe {
   private nextDocumentId = 1;
 
   constructor(private readonly options: EventSubscribeOptions) {}
+
+  get streams(): EventSubscribeOptions["streams"] {
+    return this.options.streams;
+  }
 
   /** graphql-js's subscribe, with shared executions where the operation allows them. */
   readonly subscribe = async (args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> => {

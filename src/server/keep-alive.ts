@@ -15,11 +15,9 @@ export function startKeepAlive(wss: WebSocketServer, intervalMs: number): KeepAl
   function answered(this: WebSocket) {
     awaiting.delete(this);
   }
-  function forget(this: WebSocket) {
-    awaiting.delete(this);
-  }
   const timer = setInterval(() => {
-    for (const socket of awaiting) socket.terminate();
+    // A socket that closed meanwhile leaves the set here, not through a close listener of its own.
+    for (const socket of awaiting) if (socket.readyState === socket.OPEN) socket.terminate();
     awaiting.clear();
     for (const socket of wss.clients) {
       if (socket.readyState !== socket.OPEN) continue;
@@ -32,7 +30,6 @@ export function startKeepAlive(wss: WebSocketServer, intervalMs: number): KeepAl
   return {
     watch(socket) {
       socket.on("pong", answered);
-      socket.once("close", forget);
     },
     stop() {
       clearInterval(timer);

@@ -145,7 +145,8 @@ export function serveGraphqlWs<Extra>(
     connections.set(socket, connection);
     socket.on("error", onError);
     socket.on("message", onMessage);
-    socket.once("close", onClose);
+    // `on`, not `once`: once() wraps each listener in a bound function per socket; close fires once anyway.
+    socket.on("close", onClose);
     keepAlive.watch(socket);
     connection.open(server, options.extra(connection));
   });

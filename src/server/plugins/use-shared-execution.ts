@@ -4,7 +4,7 @@
 // subscribe call (masking, metrics) still see each subscriber's every result.
 import type { GraphQLSchema } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { EventSubscribe, type ExecutionMode } from "../../execution/event-subscribe.js";
+import { EventSubscribe, type EventSubscribeOptions, type ExecutionMode } from "../../execution/event-subscribe.js";
 import { ShareabilityAnalyser, type SharedFieldList } from "../../execution/shareable.js";
 import type { SharedResults } from "../../execution/shared-results.js";
 
@@ -17,6 +17,8 @@ export interface SharedExecutionOptions {
   createEventContext(): unknown;
   /** Called for every execution of an event (metrics). */
   onExecute?(mode: ExecutionMode): void;
+  /** Told when each subscription stream starts and ends (metrics). */
+  streams?: EventSubscribeOptions["streams"];
 }
 
 export function useSharedExecution(options: SharedExecutionOptions): Plugin {
