@@ -100,47 +100,62 @@ export async function openRoomStream(
 
 /** Everything the viewer may see: the events of all their rooms, joins and removals, notifications. */
 export async function openViewerStream(options: StreamOptions): Promise<EventQueue<StreamEvent>> {
-  const { hub, db, viewerId } = options;
-  const queue = new EventQueue<StreamEvent>(options.bufferLimit, options.onOverflow);
-  hub.track(queue);
-  const watches = new Map<string, RoomWatch>();
+  const stream = new ViewerStream(options);
+  const rooms = await options.db.roomMember.findMany({ where: { userId: options.viewerId }, select: { roomId: true } });
+  await Promise.all(rooms.map((room) => stream.watch(room.roomId)));
+  return stream.queue;
+}
 
-  const unwatch = (roomId: string) => {
-    watches.get(roomId)?.stop();
-    watches.delete(roomId);
-  };
-  const watch = async (roomId: string, admit = false) => {
-    if (watches.has(roomId)) return;
+/** One viewerEvents subscription. A class rather than closures: thousands of them sit idle. */
+class ViewerStream {
+  readonly queue: EventQueue<StreamEvent>;
+  /** The rooms watched; made with the first one. */
+  private watches: Map<string, RoomWatch> | null = null;
+  private readonly stopUser: () => void;
+
+  constructor(private readonly options: StreamOptions) {
+    const { hub, viewerId } = options;
+    this.queue = new EventQueue<StreamEvent>(options.bufferLimit, options.onOverflow);
+    hub.track(this.queue);
+    this.stopUser = hub.watchUser(viewerId, (event) => this.onUserEvent(event));
+    this.queue.onEnd(() => this.close());
+  }
+
+  async watch(roomId: string, admit = false): Promise<void> {
+    if (this.watches?.has(roomId)) return;
+    const { hub, viewerId } = this.options;
     const roomWatch = await hub.watchRoom(roomId, (event) => {
-      if (!watches.has(roomId) || ownTyping(event, viewerId)) return;
+      if (!this.watches?.has(roomId) || ownTyping(event, viewerId)) return;
       // The viewer hears of their own removal once, as REMOVED_FROM_ROOM on their user topic,
       // whichever of the two topics delivers first; the room's version is not repeated.
-      if (endsAccess(event, viewerId) || !roomWatch.mayReceive(viewerId)) return unwatch(roomId);
-      queue.push(event);
+      if (endsAccess(event, viewerId) || !roomWatch.mayReceive(viewerId)) return this.unwatch(roomId);
+      this.queue.push(event);
     });
     // Just added: this instance may not have seen the room's MEMBERS_ADDED event yet.
     if (admit) roomWatch.admit(viewerId);
-    if (queue.done) roomWatch.stop();
-    else watches.set(roomId, roomWatch);
-  };
+    if (this.queue.done) roomWatch.stop();
+    else (this.watches ??= new Map()).set(roomId, roomWatch);
+  }
 
-  const stopUser = hub.watchUser(viewerId, (event) => {
+  private unwatch(roomId: string): void {
+    this.watches?.get(roomId)?.stop();
+    this.watches?.delete(roomId);
+  }
+
+  private onUserEvent(event: UserEvent): void {
     void (async () => {
       if (event.kind === "ADDED_TO_ROOM") {
-        await watch(event.roomId, true);
-        queue.push({ ...event, room: await db.room.findUnique({ where: { id: event.roomId } }) });
+        await this.watch(event.roomId, true);
+        this.queue.push({ ...event, room: await this.options.db.room.findUnique({ where: { id: event.roomId } }) });
       } else {
-        if (event.kind === "REMOVED_FROM_ROOM") unwatch(event.roomId);
-        queue.push(event);
+        if (event.kind === "REMOVED_FROM_ROOM") this.unwatch(event.roomId);
+        this.queue.push(event);
       }
-    })().catch((error: unknown) => queue.fail(error));
-  });
-  queue.onEnd(() => {
-    stopUser();
-    for (const roomId of [...watches.keys()]) unwatch(roomId);
-  });
+    })().catch((error: unknown) => this.queue.fail(error));
+  }
 
-  const rooms = await db.roomMember.findMany({ where: { userId: viewerId }, select: { roomId: true } });
-  await Promise.all(rooms.map((room) => watch(room.roomId)));
-  return queue;
+  private close(): void {
+    this.stopUser();
+    for (const roomId of [...(this.watches?.keys() ?? [])]) this.unwatch(roomId);
+  }
 }
