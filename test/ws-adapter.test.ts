@@ -37,7 +37,7 @@ describe("keep-alive", () => {
   it("pings every socket and terminates one that stopped answering", async () => {
     wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
     await once(wss, "listening");
-    const keepAlive = startKeepAlive(wss, 50);
+    const keepAlive = startKeepAlive(() => wss!.clients, 50);
     wss.on("connection", (socket) => keepAlive.watch(socket));
     const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
     const answering = new WebSocket(url);

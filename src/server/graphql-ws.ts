@@ -28,7 +28,8 @@ const CLOSE_HANDSHAKE_MS = 3_000;
 
 export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<void> } {
   const { httpServer, yoga, maxPayload } = options;
-  const wss = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, maxPayload });
+  // The adapter tracks its sockets itself (see serveGraphqlWs).
+  const wss = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, maxPayload, clientTracking: false });
   const frames = new SharedFrames();
   const server = makeServer(graphqlWsHooks({ ...options, frames }));
   const adapter = serveGraphqlWs(wss, server, {
@@ -40,7 +41,7 @@ export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<vo
 
   return {
     async close() {
-      const open = [...wss.clients];
+      const open = adapter.sockets();
       for (const client of open) client.close(CloseCode.GoingAway, "Server shutting down");
       // Wait for the close handshakes, so subscriptions have ended; cut off a client that does not answer.
       const cutOff = setTimeout(() => open.forEach((client) => client.terminate()), CLOSE_HANDSHAKE_MS);

@@ -1,7 +1,7 @@
 // WebSocket keep-alive with one timer for the whole server instead of an interval and a pong
 // timeout per connection: every `intervalMs` each open socket is pinged, and a socket that did not
 // answer the previous ping by then is terminated (its close handler ends its subscriptions).
-import type { WebSocket, WebSocketServer } from "ws";
+import type { WebSocket } from "ws";
 
 export interface KeepAlive {
   /** Starts watching a socket (call once, when it opened). */
@@ -9,7 +9,8 @@ export interface KeepAlive {
   stop(): void;
 }
 
-export function startKeepAlive(wss: WebSocketServer, intervalMs: number): KeepAlive {
+/** `sockets()`: the server's open sockets now. */
+export function startKeepAlive(sockets: () => Iterable<WebSocket>, intervalMs: number): KeepAlive {
   /** Sockets pinged in the last round that have not answered yet. */
   const awaiting = new Set<WebSocket>();
   function answered(this: WebSocket) {
@@ -19,7 +20,7 @@ export function startKeepAlive(wss: WebSocketServer, intervalMs: number): KeepAl
     // A socket that closed meanwhile leaves the set here, not through a close listener of its own.
     for (const socket of awaiting) if (socket.readyState === socket.OPEN) socket.terminate();
     awaiting.clear();
-    for (const socket of wss.clients) {
+    for (const socket of sockets()) {
       if (socket.readyState !== socket.OPEN) continue;
       awaiting.add(socket);
       socket.ping();

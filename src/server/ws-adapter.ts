@@ -2,7 +2,8 @@
 // graphql-ws/use/ws, so that we control what a connection costs and how frames are written:
 // - send writes without waiting for the write callback (a client that stops reading is caught by
 //   bufferedAmount in onNext and closed with 4509), and splices shared payloads in (shared-frames);
-// - nothing of the HTTP upgrade request is kept, and the socket listeners are shared functions;
+// - nothing of the HTTP upgrade request is kept, the socket listeners are shared functions, and
+//   the open sockets are tracked here (ws's clientTracking adds a closure per socket);
 // - one keep-alive timer for all sockets (keep-alive.ts);
 // - errors from ws and graphql-ws go to our logger, and the client learns no details (1011).
 import { handleProtocols, type Server, type WebSocket as ProtocolSocket } from "graphql-ws";
@@ -111,15 +112,25 @@ class ProtocolConnection implements ProtocolSocket, WsConnection {
   }
 }
 
-/** Serves graphql-ws on every connection of `wss`; resolves dispose() once the timer stopped. */
+export interface ServedGraphqlWs {
+  /** The open sockets (the WebSocketServer is made with clientTracking off: see below). */
+  sockets(): WebSocket[];
+  /** Stops the keep-alive timer. */
+  dispose(): void;
+}
+
+/** Serves graphql-ws on every connection of `wss`, which must be made with `clientTracking: false`:
+ * ws would track each socket with a close listener of its own (a closure and a listener array per
+ * connection); the adapter keeps the set itself, from the close listener it has anyway. */
 export function serveGraphqlWs<Extra>(
   wss: WebSocketServer,
   server: Server<Extra>,
   options: WsAdapterOptions<Extra>,
-): { dispose(): void } {
+): ServedGraphqlWs {
   const { log, frames } = options;
-  const connections = new WeakMap<WebSocket, ProtocolConnection>();
-  const keepAlive = startKeepAlive(wss, options.keepAliveMs);
+  if (wss.options.clientTracking) throw new Error("serveGraphqlWs needs a WebSocketServer made with clientTracking: false");
+  const connections = new Map<WebSocket, ProtocolConnection>();
+  const keepAlive = startKeepAlive(() => connections.keys(), options.keepAliveMs);
   wss.options.handleProtocols = handleProtocols;
 
   function onMessage(this: WebSocket, data: RawData) {
@@ -138,7 +149,7 @@ export function serveGraphqlWs<Extra>(
   // The HTTP server's errors are re-emitted here; unheard, they would crash the process.
   wss.on("error", (error) => {
     log.error({ err: error }, `websocket server: ${error.message}`);
-    for (const socket of wss.clients) socket.close(INTERNAL_ERROR, "Internal server error");
+    for (const socket of connections.keys()) socket.close(INTERNAL_ERROR, "Internal server error");
   });
   wss.on("connection", (socket) => {
     const connection = new ProtocolConnection(socket, frames, log);
@@ -152,6 +163,7 @@ export function serveGraphqlWs<Extra>(
   });
 
   return {
+    sockets: () => [...connections.keys()],
     dispose: () => keepAlive.stop(),
   };
 }
