@@ -1,12 +1,16 @@
 // Pieces of our graphql-ws adapter that the end-to-end tests do not reach: how a shared payload
-// is spliced into graphql-ws's frame, and the one keep-alive timer for all sockets.
+// is spliced into graphql-ws's frame, the one keep-alive timer for all sockets, and the protocol
+// errors it answers itself.
 import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import { MessageType, stringifyMessage } from "graphql-ws";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { startKeepAlive } from "../src/server/keep-alive.js";
 import { SharedFrames } from "../src/server/shared-frames.js";
+import { startTestServer, stopTestServers } from "./harness/server.js";
+
+afterAll(stopTestServers);
 
 describe("shared frames", () => {
   const nextFrame = (frames: SharedFrames, id: string, json: string) =>
@@ -48,5 +52,20 @@ describe("keep-alive", () => {
     expect(answering.readyState).toBe(WebSocket.OPEN);
     keepAlive.stop();
     answering.close();
+  });
+});
+
+describe("protocol errors", () => {
+  it("closes with 4400 on a message that is not JSON, and 4406 without graphql-ws's subprotocol", async () => {
+    const server = await startTestServer("sqlite");
+    const url = server.url.replace(/^http/, "ws");
+    const garbled = new WebSocket(url, "graphql-transport-ws");
+    await once(garbled, "open");
+    garbled.send("{not json");
+    const [badRequest] = await once(garbled, "close");
+    expect(badRequest).toBe(4400);
+    const unknown = new WebSocket(url);
+    const [refused] = await once(unknown, "close");
+    expect(refused).toBe(4406);
   });
 });

@@ -6,7 +6,7 @@
 //   the open sockets are tracked here (ws's clientTracking adds a closure per socket);
 // - one keep-alive timer for all sockets (keep-alive.ts);
 // - errors from ws and graphql-ws go to our logger, and the client learns no details (1011).
-import { handleProtocols, type Server, type WebSocket as ProtocolSocket } from "graphql-ws";
+import { CloseCode as ProtocolCloseCode, handleProtocols, type Server, type WebSocket as ProtocolSocket } from "graphql-ws";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../logger.js";
 import { startKeepAlive } from "./keep-alive.js";
@@ -104,8 +104,16 @@ class ProtocolConnection implements ProtocolSocket, WsConnection {
   }
 
   handle(data: RawData): void {
-    // Resolves when the operation ends: a subscription's only when it completes.
-    this.receive?.(String(data)).catch((error: unknown) => {
+    let message: unknown;
+    try {
+      message = JSON.parse(String(data));
+    } catch {
+      return this.close(ProtocolCloseCode.BadRequest, "Invalid message received");
+    }
+    // graphql-ws's handler keeps its argument for as long as the operation runs (a subscription's
+    // whole life). Its parseMessage takes a parsed message too (data: unknown), so the handler
+    // holds the message object it needs anyway, not the raw text beside it.
+    this.receive?.(message as string).catch((error: unknown) => {
       this.log.error({ err: error }, "graphql-ws: failed to handle a message");
       this.close(INTERNAL_ERROR, "Internal server error");
     });
