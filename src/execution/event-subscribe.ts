@@ -125,7 +125,8 @@ export class EventSubscribe {
     return result;
   }
 
-  /** Subscribers with equal keys receive equal results for the same event object. */
+  /** Subscribers with equal keys receive equal results for the same event object. Documents count
+   * by identity: Yoga's parser cache hands every operation with the same text the same document. */
   private keyOf(args: ExecutionArgs): string | null {
     if (!this.options.analyser.isShareable(args.document, args.operationName)) return null;
     let id = this.documentIds.get(args.document);
