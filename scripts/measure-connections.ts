@@ -49,8 +49,8 @@ async function main(): Promise<void> {
     const started = Date.now();
     const connections = await openMany(server.url, userIds);
     if (subscribing) await until(async () => (await server.ask<number>({ type: "viewers", userIds })) === count, `${count} subscriptions`);
-    // The connection-init timeout (3 s) of graphql-ws is pending until then.
-    else await new Promise((resolve) => setTimeout(resolve, 3_500));
+    // Idle: graphql-ws's connection-init timer (3 s) of the last connections has fired.
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
     const openedIn = (Date.now() - started) / 1000;
     const after = await server.ask<Memory>({ type: "heap" });
     if (snapshots) await server.ask({ type: "snapshot", path: `${snapshots}-after.heapsnapshot` });
