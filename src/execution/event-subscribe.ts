@@ -86,6 +86,8 @@ export class EventSubscribe {
   private readonly memo = new WeakMap<object, Map<string, Execution>>();
   private readonly documentIds = new WeakMap<DocumentNode, number>();
   private nextDocumentId = 1;
+  /** Keys of operations without variables (viewerEvents): one string for all their subscribers. */
+  private readonly plainKeys = new WeakMap<DocumentNode, Map<string, string>>();
 
   constructor(private readonly options: EventSubscribeOptions) {}
 
@@ -128,9 +130,16 @@ export class EventSubscribe {
   /** Subscribers with equal keys receive equal results for the same event object. Documents count
    * by identity: Yoga's parser cache hands every operation with the same text the same document. */
   private keyOf(args: ExecutionArgs): string | null {
-    if (!this.options.analyser.isShareable(args.document, args.operationName)) return null;
-    let id = this.documentIds.get(args.document);
-    if (id === undefined) this.documentIds.set(args.document, (id = this.nextDocumentId++));
-    return `${id}\n${args.operationName ?? ""}\n${JSON.stringify(args.variableValues ?? {})}`;
+    const { document, operationName, variableValues } = args;
+    if (!this.options.analyser.isShareable(document, operationName)) return null;
+    let id = this.documentIds.get(document);
+    if (id === undefined) this.documentIds.set(document, (id = this.nextDocumentId++));
+    const variables = JSON.stringify(variableValues ?? {});
+    if (variables !== "{}") return `${id}\n${operationName ?? ""}\n${variables}`;
+    let byOperation = this.plainKeys.get(document);
+    if (!byOperation) this.plainKeys.set(document, (byOperation = new Map()));
+    let key = byOperation.get(operationName ?? "");
+    if (key === undefined) byOperation.set(operationName ?? "", (key = `${id}\n${operationName ?? ""}\n{}`));
+    return key;
   }
 }

@@ -112,18 +112,21 @@ class ViewerStream {
   /** The rooms watched; made with the first one. */
   private watches: Map<string, RoomWatch> | null = null;
   private readonly stopUser: () => void;
+  private readonly hub: RealtimeHub;
+  private readonly db: Db;
+  private readonly viewerId: string;
 
-  constructor(private readonly options: StreamOptions) {
-    const { hub, viewerId } = options;
+  constructor(options: StreamOptions) {
+    ({ hub: this.hub, db: this.db, viewerId: this.viewerId } = options);
     this.queue = new EventQueue<StreamEvent>(options.bufferLimit, options.onOverflow);
-    hub.track(this.queue);
-    this.stopUser = hub.watchUser(viewerId, (event) => this.onUserEvent(event));
-    this.queue.onEnd(() => this.close());
+    this.hub.track(this.queue);
+    this.stopUser = this.hub.watchUser(this.viewerId, this.onUserEvent.bind(this));
+    this.queue.onEnd(this.close.bind(this));
   }
 
   async watch(roomId: string, admit = false): Promise<void> {
     if (this.watches?.has(roomId)) return;
-    const { hub, viewerId } = this.options;
+    const { hub, viewerId } = this;
     const roomWatch = await hub.watchRoom(roomId, (event) => {
       if (!this.watches?.has(roomId) || ownTyping(event, viewerId)) return;
       // The viewer hears of their own removal once, as REMOVED_FROM_ROOM on their user topic,
@@ -146,7 +149,7 @@ class ViewerStream {
     void (async () => {
       if (event.kind === "ADDED_TO_ROOM") {
         await this.watch(event.roomId, true);
-        this.queue.push({ ...event, room: await this.options.db.room.findUnique({ where: { id: event.roomId } }) });
+        this.queue.push({ ...event, room: await this.db.room.findUnique({ where: { id: event.roomId } }) });
       } else {
         if (event.kind === "REMOVED_FROM_ROOM") this.unwatch(event.roomId);
         this.queue.push(event);

@@ -33,8 +33,9 @@ const SLOW_CONSUMER = "Slow consumer: resume with afterSeq";
 /** graphql-ws's ctx.extra: one per connection, also the transport of its operations' contexts. */
 export class ConnectionState implements Transport {
   viewer: User | null = null;
-  /** Ids of the subscriptions this connection started (may include ended ones until pruned). */
-  subscriptionIds: string[] | null = null;
+  /** Ids of the subscriptions this connection started (may include ended ones until pruned);
+   * one id as a plain string, the common case. */
+  subscriptionIds: string | readonly string[] | null = null;
 
   constructor(readonly connection: WsConnection) {}
 
@@ -62,15 +63,19 @@ const inLogScope = (args: ExecutionArgs, run: (args: EnvelopedArgs) => unknown) 
 function takeSubscriptionSlot(state: ConnectionState, id: string, open: Record<string, unknown>, max: number): boolean {
   // graphql-ws drops an id from ctx.subscriptions however its operation ended (complete, error,
   // close), so pruning against it never leaks a slot.
-  const active = (state.subscriptionIds ?? []).filter((other) => other !== id && other in open);
+  const known = state.subscriptionIds;
+  const active = (typeof known === "string" ? [known] : (known ?? [])).filter((other) => other !== id && other in open);
   if (active.length >= max) return false;
   // concat: an exactly sized array (push would reserve room for 16 more ids on every connection).
-  state.subscriptionIds = active.concat(id);
+  state.subscriptionIds = active.length === 0 ? id : active.concat(id);
   return true;
 }
 
 export function graphqlWsHooks(options: GraphqlWsHookOptions): ServerOptions<Params, ConnectionState> {
   const { yoga, frames } = options;
+  // Envelop's execute and subscribe are the same functions for every operation: then one object
+  // carries them for all (each subscription keeps its arguments as long as it streams).
+  let enveloped: EnvelopedArgs["rootValue"] | null = null;
   return {
     onConnect: async (ctx) => {
       const state = ctx.extra;
@@ -122,7 +127,8 @@ export function graphqlWsHooks(options: GraphqlWsHookOptions): ServerOptions<Par
         operationName: payload.operationName,
         variableValues: payload.variables,
         contextValue: (await contextFactory()) as Context,
-        rootValue: { execute, subscribe },
+        rootValue:
+          enveloped?.execute === execute && enveloped.subscribe === subscribe ? enveloped : (enveloped = { execute, subscribe }),
       };
       return args;
     },
