@@ -104,6 +104,9 @@ class ProtocolConnection implements ProtocolSocket, WsConnection {
   }
 
   handle(data: RawData): void {
+    // Finished (disconnected) while the socket still closes: nothing may start anymore, or it
+    // would outlive the connection's end.
+    if (!this.closed) return;
     let message: unknown;
     try {
       message = JSON.parse(String(data));
