@@ -5,7 +5,8 @@
 // The permission gate, the loaders and the request logger are built on first use: a graphql-ws
 // subscription keeps its context as long as it streams, and most never need them again after
 // subscribing (or at all, when its events are executed once for all subscribers). release()
-// drops them once a subscription started; they are rebuilt if an event needs them.
+// drops them once a subscription started, and after each event executed for it alone (else its
+// loaders would keep every message it was sent); they are rebuilt when needed.
 import type { Config } from "./config.js";
 import type { Db } from "./db/client.js";
 import { createLoaders, type Loaders } from "./db/loaders.js";

@@ -43,19 +43,21 @@ function setup(events: Tick[]) {
     }),
   });
   const counted = { opened: 0, closed: 0, shared: 0, perSubscriber: 0 };
+  const released: string[] = [];
   const subscribe = new EventSubscribe({
     analyser: new ShareabilityAnalyser(schema, { Subscription: ["ticks"], Tick: ["n", "fails"] }),
     results: new SharedResults(),
     createEventContext: () => ({ viewer: "nobody" }),
     onExecute: (mode) => (mode === "shared" ? (counted.shared += 1) : (counted.perSubscriber += 1)),
     streams: { opened: () => (counted.opened += 1), closed: () => (counted.closed += 1) },
+    afterEvent: (context) => released.push((context as { viewer: string }).viewer),
   }).subscribe;
   // One document per text, as Yoga's parser cache hands out: sharing goes by document identity.
   const documents = new Map<string, DocumentNode>();
   const documentOf = (query: string) => documents.get(query) ?? documents.set(query, parse(query)).get(query)!;
   const open = async (query: string, viewer: string, variableValues?: Record<string, unknown>) =>
     (await subscribe({ schema, document: documentOf(query), contextValue: { viewer }, variableValues })) as AsyncIterableIterator<ExecutionResult>;
-  return { calls, counted, open };
+  return { calls, counted, released, open };
 }
 
 const drain = async (stream: AsyncIterableIterator<ExecutionResult>) => {
@@ -82,13 +84,15 @@ describe("EventSubscribe", () => {
   });
 
   it("keeps subscribers apart whose variables differ, and runs fields nobody listed per subscriber", async () => {
-    const { calls, counted, open } = setup([{ n: 1 }]);
+    const { calls, counted, released, open } = setup([{ n: 1 }]);
     const flagged = "subscription($a: Boolean!) { ticks { n @include(if: $a) } }";
     const [withN, withoutN] = await Promise.all([drain(await open(flagged, "ann", { a: true })), drain(await open(flagged, "ben", { a: false }))]);
     expect([withN[0]?.data, withoutN[0]?.data]).toEqual([{ ticks: { n: 1 } }, { ticks: {} }]);
     const [forAnn, forBen] = await Promise.all([drain(await open("subscription { ticks { secret } }", "ann")), drain(await open("subscription { ticks { secret } }", "ben"))]);
     expect([forAnn[0]?.data, forBen[0]?.data]).toEqual([{ ticks: { secret: "ann" } }, { ticks: { secret: "ben" } }]);
     expect([calls.secret, counted.shared, counted.perSubscriber]).toEqual([2, 2, 2]);
+    // Each subscriber's context forgets what its own execution loaded; shared ones used their own.
+    expect(released.sort()).toEqual(["ann", "ben"]);
   });
 
   it("ends the source stream when the subscriber leaves, and counts the stream closed once", async () => {

@@ -20,6 +20,10 @@ export interface EventSubscribeOptions {
   onExecute?(mode: ExecutionMode): void;
   /** Told when each stream starts and (once) when it ends, however it ends (metrics). */
   streams?: { opened(args: ExecutionArgs): void; closed(args: ExecutionArgs): void };
+  /** Called with a subscriber's context once an event executed for it alone has settled, so that
+   * what the event loaded (rows primed into loaders, permission answers) does not pile up for as
+   * long as the subscription runs. */
+  afterEvent?(contextValue: unknown): void;
 }
 
 type Execution = ExecutionResult | Promise<ExecutionResult>;
@@ -108,7 +112,12 @@ export class EventSubscribe {
   execute(args: ExecutionArgs, event: unknown, key: string | null): Execution {
     if (key === null || typeof event !== "object" || event === null) {
       this.options.onExecute?.("per_subscriber");
-      return execute({ ...args, rootValue: event });
+      const result = execute({ ...args, rootValue: event });
+      const { afterEvent } = this.options;
+      if (!afterEvent) return result;
+      if (result instanceof Promise) return result.finally(() => afterEvent(args.contextValue));
+      afterEvent(args.contextValue);
+      return result;
     }
     let executions = this.memo.get(event);
     if (!executions) this.memo.set(event, (executions = new Map()));

@@ -2,7 +2,7 @@
 // (through server/graphql-ws.ts) graphql-ws operations, which all share its plugins and masking.
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Config } from "../config.js";
-import { contextFields, isContext, type Context } from "../context.js";
+import { contextFields, isContext, releaseContext, type Context } from "../context.js";
 import { yogaLogger, type Logger } from "../logger.js";
 import { schema } from "../schema/index.js";
 import { abuseLimitOptions, useAbuseLimits } from "./plugins/use-abuse-limits.js";
@@ -79,6 +79,8 @@ export function createChatYoga(options: YogaOptions): ChatYoga {
         createEventContext: options.createEventContext,
         onExecute: (mode) => options.metrics.executions.inc({ mode }),
         streams: streamCounter(options.metrics),
+        // A subscription's loaders would otherwise keep every message it was ever sent.
+        afterEvent: releaseContext,
       }),
     ],
     // A graphql-ws operation's context is ready made (and lazy); an HTTP request's is built here,

@@ -19,6 +19,8 @@ export interface SharedExecutionOptions {
   onExecute?(mode: ExecutionMode): void;
   /** Told when each subscription stream starts and ends (metrics). */
   streams?: EventSubscribeOptions["streams"];
+  /** Lets a subscriber's context forget what an event executed for it alone loaded. */
+  afterEvent?: EventSubscribeOptions["afterEvent"];
 }
 
 export function useSharedExecution(options: SharedExecutionOptions): Plugin {
