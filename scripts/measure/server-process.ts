@@ -4,7 +4,7 @@
 // It runs the compiled server (dist/, `npx tsc`), as `npm start` does: tsx compiles with esbuild's
 // keepNames, which gives every closure an own `name` property and inflates the heap per closure.
 // MEASURE_DIST names another compiled tree (e.g. of an older commit) to compare with.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -84,6 +84,7 @@ async function main(): Promise<void> {
       }
       case "stop":
         await server.stop();
+        rmSync(dataDir, { recursive: true, force: true });
         setImmediate(() => process.exit(0));
         return null;
     }
