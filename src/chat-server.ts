@@ -8,9 +8,10 @@ import { resolveJwtSecret } from "./auth/jwt-secret.js";
 import { loadConfig, type Config } from "./config.js";
 import { createContext } from "./context.js";
 import { createDatabase, type Db, type QueryListener } from "./db/client.js";
+import { SharedResults } from "./execution/shared-results.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createUserUpserter } from "./db/users.js";
-import { createLogger, currentRequestLog, newRequestId, type Logger } from "./logger.js";
+import { createLogger, currentRequestLog, type Logger } from "./logger.js";
 import { loadPermissionHandler } from "./permissions/load-handler.js";
 import { MemberAccessCache } from "./permissions/member-access-cache.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
@@ -18,7 +19,7 @@ import { createRateLimits } from "./rate-limits.js";
 import { createMemoryBus, createRedisBus } from "./realtime/event-bus.js";
 import { RealtimeHub } from "./realtime/hub.js";
 import { startGraphqlWs } from "./server/graphql-ws.js";
-import { createChatMetrics } from "./server/plugins/use-metrics.js";
+import { createChatMetrics } from "./server/metrics.js";
 import { createChatYoga } from "./server/yoga.js";
 
 /** Unsent bytes after which a socket counts as a slow consumer. */
@@ -115,13 +116,14 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   };
   const viewerFor = async (input: Parameters<Authenticate>[0]) => (await signIn(input))?.viewer ?? null;
 
+  const sharedResults = new SharedResults();
   const yoga = createChatYoga({
     config,
     // HTTP: the request's logger (useRequestLog); graphql-ws: a new id per operation.
     createContext: async (request) =>
       createContext(services, await viewerFor({ request }), undefined, currentRequestLog()),
-    createSocketContext: (viewer, transport) =>
-      createContext(services, viewer, transport, log.child({ reqId: newRequestId() })),
+    createEventContext: () => createContext(services, null),
+    sharedResults,
     log,
     metrics,
     readiness: {
@@ -155,10 +157,14 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         httpServer,
         yoga,
         authenticate: signIn,
+        // A new request id (and logger) per operation, made if something is logged.
+        createContext: (viewer, transport) => createContext(services, viewer, transport),
         // A larger message closes the socket with 1009 (ws); chat operations are small.
         maxPayload: config.MAX_REQUEST_BYTES,
         maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
         maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
+        sharedResults,
+        log,
       });
       await new Promise<void>((resolve, reject) => {
         httpServer.once("error", reject);

@@ -1,11 +1,17 @@
 // The per-operation context. A new object is built for every HTTP request and for every
 // graphql-ws operation, so per-request caches (scope results, loaders, the permission handler)
 // never outlive the operation that filled them.
+//
+// The permission gate, the loaders and the request logger are built on first use: a graphql-ws
+// subscription keeps its context as long as it streams, and most never need them again after
+// subscribing (or at all, when its events are executed once for all subscribers). release()
+// drops them once a subscription started, and after each event executed for it alone (else its
+// loaders would keep every message it was sent); they are rebuilt when needed.
 import type { Config } from "./config.js";
 import type { Database, Db } from "./db/client.js";
 import { createLoaders, type Loaders } from "./db/loaders.js";
 import type { User } from "./generated/sqlite/client.js";
-import type { Logger } from "./logger.js";
+import { newRequestId, type Logger } from "./logger.js";
 import type { MemberAccessCache } from "./permissions/member-access-cache.js";
 import { PermissionGate } from "./permissions/permission-gate.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
@@ -14,7 +20,7 @@ import type { RealtimeHub } from "./realtime/hub.js";
 
 /** What the transport lets the schema do to the connection an operation came in on. */
 export interface Transport {
-  /** Closes the connection of a subscriber that fell too far behind (WebSocket: close code 4008). */
+  /** Closes the connection of a subscriber that fell too far behind (WebSocket: close code 4509). */
   disconnectSlowConsumer(): void;
 }
 
@@ -51,27 +57,89 @@ export interface ContextServices {
   log: Logger;
 }
 
+class OperationContext implements Context {
+  #gate: PermissionGate | undefined;
+  #loaders: Loaders | undefined;
+  #log: Logger | undefined;
+
+  constructor(
+    private readonly services: ContextServices,
+    readonly viewer: User | null,
+    readonly transport: Transport,
+    log: Logger | undefined,
+  ) {
+    this.#log = log;
+  }
+
+  get db(): Db {
+    return this.services.database.db;
+  }
+
+  get database(): Database {
+    return this.services.database;
+  }
+
+  get config(): Readonly<Config> {
+    return this.services.config;
+  }
+
+  get realtime(): RealtimeHub {
+    return this.services.realtime;
+  }
+
+  get limits(): RateLimits {
+    return this.services.limits;
+  }
+
+  get gate(): PermissionGate {
+    if (!this.#gate) {
+      const { Handler, database, memberAccess } = this.services;
+      const { db, hotPath } = database;
+      this.#gate = new PermissionGate(new Handler({ db, hotPath, memberAccess }), this.viewer, db);
+    }
+    return this.#gate;
+  }
+
+  get loaders(): Loaders {
+    return (this.#loaders ??= createLoaders(this.services.database.db));
+  }
+
+  /** Without a request logger given: a child of the server's with a new request id. */
+  get log(): Logger {
+    return (this.#log ??= this.services.log.child({ reqId: newRequestId() }));
+  }
+
+  /** Forgets what the operation cached so far (permission answers, loaded rows). */
+  release(): void {
+    this.#gate = undefined;
+    this.#loaders = undefined;
+  }
+}
+
 export function createContext(
   services: ContextServices,
   viewer: User | null,
   transport: Transport = NO_TRANSPORT,
-  log: Logger = services.log,
+  log?: Logger,
 ): Context {
-  const { database, config, Handler, realtime, limits } = services;
-  const { db, hotPath } = database;
-  const handler = new Handler({ db, hotPath, memberAccess: services.memberAccess });
-  return {
-    viewer,
-    db,
-    database,
-    config,
-    gate: new PermissionGate(handler, viewer, db),
-    loaders: createLoaders(db),
-    realtime,
-    transport,
-    log,
-    limits,
-  };
+  return new OperationContext(services, viewer, transport, log);
+}
+
+/** A context built by createContext (graphql-ws hands Yoga one ready-made). */
+export function isContext(value: unknown): value is Context {
+  return value instanceof OperationContext;
+}
+
+/** The context's fields as own properties: Yoga merges the HTTP context into its own object
+ * property by property (Object.assign), which does not see getters. */
+export function contextFields(context: Context): Context {
+  const { viewer, db, database, config, gate, loaders, realtime, transport, log, limits } = context;
+  return { viewer, db, database, config, gate, loaders, realtime, transport, log, limits };
+}
+
+/** Drops what a started subscription's context cached while it subscribed (see release()). */
+export function releaseContext(context: unknown): void {
+  if (context instanceof OperationContext) context.release();
 }
 
 /** The authenticated viewer of a field whose scopes already required one. */

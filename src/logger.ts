@@ -38,8 +38,9 @@ export function newRequestId(): string {
   return randomUUID();
 }
 
-interface RequestScope {
-  log: Logger;
+/** What a request scope holds: its logger, which may be made on first use (a getter). */
+export interface RequestScope {
+  readonly log: Logger;
 }
 
 const scopes = new AsyncLocalStorage<RequestScope>();
@@ -47,6 +48,11 @@ const scopes = new AsyncLocalStorage<RequestScope>();
 /** Runs `fn` with `log` as the logger of the current request. */
 export function runWithRequestLog<T>(log: Logger, fn: () => T): T {
   return scopes.run({ log }, fn);
+}
+
+/** Runs `fn` in `scope`, whose `log` is read only when something is logged. */
+export function runInRequestScope<T>(scope: RequestScope, fn: () => T): T {
+  return scopes.run(scope, fn);
 }
 
 /** The logger of the request being handled, if any. */

@@ -1,4 +1,4 @@
-// The transport of events between instances: an in-process EventTarget, or Redis pub/sub
+// The transport of events between instances: in process, or Redis pub/sub
 // (@graphql-yoga/redis-event-target) when REDIS_URL is set. Redis only carries the signal:
 // messages live in the database, so a client that misses events resumes with afterSeq.
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
@@ -36,8 +36,56 @@ function busOver(target: MinimalEventTarget, close: () => Promise<void>, ping: (
   };
 }
 
+/**
+ * In process: a map from topic to its listener, or to its listeners once there are several. Each
+ * viewerEvents subscription listens on its user's topic, and an EventTarget costs every listener a
+ * handler closure and a listener record (and every publish an Event); most topics have one
+ * listener. Dispatch matches EventTarget's: in subscription order, synchronously, skipping a
+ * listener unsubscribed meanwhile, and a listener's exception does not reach the publisher.
+ */
 export function createMemoryBus(): EventBus {
-  return busOver(new EventTarget(), async () => {}, async () => {});
+  const topics = new Map<string, BusListener | readonly BusListener[]>();
+  const isSubscribed = (topic: string, listener: BusListener) => {
+    const current = topics.get(topic);
+    return current === listener || (Array.isArray(current) && current.includes(listener));
+  };
+  const call = (listener: BusListener, payload: unknown) => {
+    try {
+      listener(payload);
+    } catch (error) {
+      // As EventTarget does: reported as an uncaught exception, after the publisher moved on.
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  };
+  return {
+    publish(topic, payload) {
+      const listeners = topics.get(topic);
+      if (typeof listeners === "function") return call(listeners, payload);
+      // The array is never changed in place, so this is a snapshot.
+      for (const listener of listeners ?? []) if (isSubscribed(topic, listener)) call(listener, payload);
+    },
+    subscribe(topic, listener) {
+      const current = topics.get(topic);
+      topics.set(topic, current === undefined ? listener : ([] as BusListener[]).concat(current, listener));
+      let subscribed = true;
+      return () => {
+        if (!subscribed) return;
+        subscribed = false;
+        const now = topics.get(topic);
+        if (now === listener) topics.delete(topic);
+        else if (Array.isArray(now) && now.includes(listener)) {
+          // This subscription's entry only, should the same function be subscribed twice.
+          const at = now.indexOf(listener);
+          const left = now.slice(0, at).concat(now.slice(at + 1));
+          topics.set(topic, left.length === 1 ? left[0]! : left);
+        }
+      };
+    },
+    ping: async () => {},
+    close: async () => {},
+  };
 }
 
 export interface RedisBusOptions {

@@ -1,14 +1,17 @@
 // A bounded async queue that a subscription resolver returns as its event stream. Events are
 // pushed by the hub; the transport pulls them. A consumer that falls `limit` events behind is
 // cut off through `onOverflow` instead of the server buffering without end.
+//
+// An idle subscription is mostly a queue that waits: the arrays are made when first needed (an
+// array grown by push reserves room for 16 entries), so a queue nobody pushed to stays small.
 import { ChatError } from "../errors.js";
 export class EventQueue<T> implements AsyncIterableIterator<T> {
-  private readonly buffer: T[] = [];
+  private buffer: T[] | null = null;
   private waiting: ((result: IteratorResult<T>) => void) | null = null;
   private failWaiting: ((error: unknown) => void) | null = null;
   private finished = false;
   private failure: unknown = null;
-  private readonly cleanups: Array<() => void> = [];
+  private cleanups: ReadonlyArray<() => void> | null = null;
 
   constructor(
     private readonly limit: number,
@@ -23,13 +26,14 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
       resolve({ value: item, done: false });
       return;
     }
-    if (this.buffer.length >= this.limit) {
+    const buffer = (this.buffer ??= []);
+    if (buffer.length >= this.limit) {
       // A known condition, not a server fault: the client resumes with afterSeq.
       this.fail(new ChatError("RESYNC_REQUIRED", "The subscriber fell too far behind; resubscribe with afterSeq."));
       this.onOverflow();
       return;
     }
-    this.buffer.push(item);
+    buffer.push(item);
   }
 
   /** True once the stream was ended, failed or returned. */
@@ -42,7 +46,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     if (this.finished) return;
     this.finished = true;
     this.runCleanups();
-    if (this.waiting && this.buffer.length === 0) {
+    if (this.waiting && !this.buffer?.length) {
       const resolve = this.waiting;
       this.waiting = this.failWaiting = null;
       resolve({ value: undefined, done: true });
@@ -52,7 +56,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   fail(error: unknown): void {
     if (this.finished) return;
     this.failure = error;
-    this.buffer.length = 0;
+    this.buffer = null;
     this.end();
     if (this.failWaiting) {
       const reject = this.failWaiting;
@@ -64,15 +68,18 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   /** Runs `cleanup` when the stream ends for any reason. */
   onEnd(cleanup: () => void): void {
     if (this.finished) cleanup();
-    else this.cleanups.push(cleanup);
+    // Exactly sized: a stream has two or three cleanups.
+    else this.cleanups = this.cleanups ? this.cleanups.concat(cleanup) : [cleanup];
   }
 
   private runCleanups(): void {
-    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    const cleanups = this.cleanups ?? [];
+    this.cleanups = null;
+    for (const cleanup of cleanups) cleanup();
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift()!, done: false });
+    if (this.buffer?.length) return Promise.resolve({ value: this.buffer.shift()!, done: false });
     if (this.failure) {
       const error = this.failure;
       this.failure = null;
@@ -86,7 +93,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   }
 
   return(): Promise<IteratorResult<T>> {
-    this.buffer.length = 0;
+    this.buffer = null;
     this.end();
     return Promise.resolve({ value: undefined, done: true });
   }

@@ -100,58 +100,77 @@ export async function openRoomStream(
 
 /** Everything the viewer may see: the events of all their rooms, joins and removals, notifications. */
 export async function openViewerStream(options: StreamOptions): Promise<EventQueue<StreamEvent>> {
-  const { hub, db, viewerId } = options;
-  const queue = new EventQueue<StreamEvent>(options.bufferLimit, options.onOverflow);
-  hub.track(queue);
-  // null while the watch is being set up: the initial room list and an ADDED_TO_ROOM event can
-  // name the same room at once, and two watches would deliver each event twice.
-  const watches = new Map<string, RoomWatch | null>();
+  const stream = new ViewerStream(options);
+  const rooms = await options.db.roomMember.findMany({ where: { userId: options.viewerId }, select: { roomId: true } });
+  await Promise.all(rooms.map((room) => stream.watch(room.roomId)));
+  return stream.queue;
+}
 
-  const unwatch = (roomId: string) => {
-    watches.get(roomId)?.stop();
-    watches.delete(roomId);
-  };
+/** One viewerEvents subscription. A class rather than closures: thousands of them sit idle. */
+class ViewerStream {
+  readonly queue: EventQueue<StreamEvent>;
+  /** The rooms watched; made with the first one. null while a watch is being set up: the initial
+   * room list and an ADDED_TO_ROOM event can name the same room at once, and two watches would
+   * deliver each event twice. */
+  private watches: Map<string, RoomWatch | null> | null = null;
   /** Rooms the viewer was added to while their watch was being set up. */
-  const admitWhenSet = new Set<string>();
-  const watch = async (roomId: string, admit = false) => {
+  private admitWhenSet: Set<string> | null = null;
+  private readonly stopUser: () => void;
+  private readonly hub: RealtimeHub;
+  private readonly db: Db;
+  private readonly viewerId: string;
+
+  constructor(options: StreamOptions) {
+    ({ hub: this.hub, db: this.db, viewerId: this.viewerId } = options);
+    this.queue = new EventQueue<StreamEvent>(options.bufferLimit, options.onOverflow);
+    this.hub.track(this.queue);
+    this.stopUser = this.hub.watchUser(this.viewerId, this.onUserEvent.bind(this));
+    this.queue.onEnd(this.close.bind(this));
+  }
+
+  async watch(roomId: string, admit = false): Promise<void> {
+    const watches = (this.watches ??= new Map());
     if (watches.has(roomId)) {
       const current = watches.get(roomId);
-      if (admit && current) current.admit(viewerId);
-      else if (admit) admitWhenSet.add(roomId);
+      if (admit && current) current.admit(this.viewerId);
+      else if (admit) (this.admitWhenSet ??= new Set()).add(roomId);
       return;
     }
     watches.set(roomId, null);
+    const { hub, viewerId } = this;
     const roomWatch = await hub.watchRoom(roomId, (event) => {
       if (watches.get(roomId) !== roomWatch || ownTyping(event, viewerId)) return;
       // The viewer hears of their own removal once, as REMOVED_FROM_ROOM on their user topic,
       // whichever of the two topics delivers first; the room's version is not repeated.
-      if (endsAccess(event, viewerId) || !roomWatch.mayReceive(viewerId)) return unwatch(roomId);
-      queue.push(event);
+      if (endsAccess(event, viewerId) || !roomWatch.mayReceive(viewerId)) return this.unwatch(roomId);
+      this.queue.push(event);
     });
     // Just added: this instance may not have seen the room's MEMBERS_ADDED event yet.
-    if (admitWhenSet.delete(roomId) || admit) roomWatch.admit(viewerId);
+    if (this.admitWhenSet?.delete(roomId) || admit) roomWatch.admit(viewerId);
     // Ended, or removed from the room, while the watch was being set up.
-    if (queue.done || watches.get(roomId) !== null) roomWatch.stop();
+    if (this.queue.done || watches.get(roomId) !== null) roomWatch.stop();
     else watches.set(roomId, roomWatch);
-  };
+  }
 
-  const stopUser = hub.watchUser(viewerId, (event) => {
+  private unwatch(roomId: string): void {
+    this.watches?.get(roomId)?.stop();
+    this.watches?.delete(roomId);
+  }
+
+  private onUserEvent(event: UserEvent): void {
     void (async () => {
       if (event.kind === "ADDED_TO_ROOM") {
-        await watch(event.roomId, true);
-        queue.push({ ...event, room: await db.room.findUnique({ where: { id: event.roomId } }) });
+        await this.watch(event.roomId, true);
+        this.queue.push({ ...event, room: await this.db.room.findUnique({ where: { id: event.roomId } }) });
       } else {
-        if (event.kind === "REMOVED_FROM_ROOM") unwatch(event.roomId);
-        queue.push(event);
+        if (event.kind === "REMOVED_FROM_ROOM") this.unwatch(event.roomId);
+        this.queue.push(event);
       }
-    })().catch((error: unknown) => queue.fail(error));
-  });
-  queue.onEnd(() => {
-    stopUser();
-    for (const roomId of [...watches.keys()]) unwatch(roomId);
-  });
+    })().catch((error: unknown) => this.queue.fail(error));
+  }
 
-  const rooms = await db.roomMember.findMany({ where: { userId: viewerId }, select: { roomId: true } });
-  await Promise.all(rooms.map((room) => watch(room.roomId)));
-  return queue;
+  private close(): void {
+    this.stopUser();
+    for (const roomId of [...(this.watches?.keys() ?? [])]) this.unwatch(roomId);
+  }
 }

@@ -82,19 +82,20 @@ export const builder = new SchemaBuilder<{
     authorizeOnSubscribe: true,
     // Object-valued scope arguments are cached by value within a request.
     cacheKey: (value) => (typeof value === "object" ? JSON.stringify(value) : value),
-    authScopes: async ({ viewer, gate }) => {
-      const signedIn = viewer !== null;
+    // `context.gate` is read inside each loader: a scope that asks no handler builds no gate.
+    authScopes: async (context) => {
+      const signedIn = context.viewer !== null;
       return {
         authenticated: signedIn,
-        roomMember: (roomId) => signedIn && gate.room(roomId).then(allowed),
-        canSendTo: (roomId) => signedIn && gate.send(roomId).then(allowed),
-        canAddMembers: (roomId) => signedIn && gate.members(roomId, "add_new").then(allowed),
-        canRemoveMembers: (roomId) => signedIn && gate.members(roomId, "remove").then(allowed),
-        roomAdmin: ({ roomId, action }) => signedIn && gate.admin(roomId, action).then(allowed),
-        canJoin: (roomId) => signedIn && gate.join(roomId).then(allowed),
-        canCreateRoom: (kind) => signedIn && gate.create(kind),
-        canReadMessages: (ids) => signedIn && gate.messages(ids),
-        isSenderOf: (ids) => signedIn && gate.sender(ids).then(allowed),
+        roomMember: (roomId) => signedIn && context.gate.room(roomId).then(allowed),
+        canSendTo: (roomId) => signedIn && context.gate.send(roomId).then(allowed),
+        canAddMembers: (roomId) => signedIn && context.gate.members(roomId, "add_new").then(allowed),
+        canRemoveMembers: (roomId) => signedIn && context.gate.members(roomId, "remove").then(allowed),
+        roomAdmin: ({ roomId, action }) => signedIn && context.gate.admin(roomId, action).then(allowed),
+        canJoin: (roomId) => signedIn && context.gate.join(roomId).then(allowed),
+        canCreateRoom: (kind) => signedIn && context.gate.create(kind),
+        canReadMessages: (ids) => signedIn && context.gate.messages(ids),
+        isSenderOf: (ids) => signedIn && context.gate.sender(ids).then(allowed),
       };
     },
     unauthorizedError: (_parent, context, _info, result) =>

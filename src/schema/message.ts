@@ -95,7 +95,9 @@ MessageRef.implement({
       type: [ReactionCountRef],
       description: "Reactions grouped by content, most frequent first.",
       resolve: async (message, _args, context) => {
-        const viewerId = viewerOf(context).id;
+        // No viewer when an event is executed once for many subscribers (execution/): then
+        // reactedByViewer is not selected (schema/shared-fields.ts), so false is never seen.
+        const viewerId = context.viewer?.id;
         const counts = new Map<string, ReactionCount>();
         for (const reaction of await context.loaders.reactions.load(message.id)) {
           const entry = counts.get(reaction.content) ?? { content: reaction.content, count: 0, reactedByViewer: false };

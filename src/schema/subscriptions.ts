@@ -181,7 +181,8 @@ function streamOptions(context: Context) {
     viewerId: viewerOf(context).id,
     replayLimit: context.config.RESUME_REPLAY_LIMIT,
     bufferLimit: context.config.SUBSCRIPTION_BUFFER_LIMIT,
-    onOverflow: () => context.transport.disconnectSlowConsumer(),
+    // Bound, not a closure over the context: every open stream keeps it.
+    onOverflow: context.transport.disconnectSlowConsumer.bind(context.transport),
   };
 }
 

@@ -1,135 +1,47 @@
 // graphql-ws on the same port and path as HTTP. The token travels in the connection parameters
 // and is checked once at connect; every operation then runs through Yoga's envelop (the same
 // plugins, masking and context as HTTP). Sockets that fall behind are closed (SlowConsumer).
+// The protocol is graphql-ws's (makeServer) with our hooks (graphql-ws-hooks.ts); ws-adapter.ts
+// connects it to `ws` sockets.
 import type { Server } from "node:http";
-import { getOperationAST, type ExecutionArgs } from "graphql";
-import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer, type WebSocket } from "ws";
-import type { AuthenticateInput } from "../auth/authenticate.js";
-import type { Context, Transport } from "../context.js";
-import { ChatError } from "../errors.js";
-import type { User } from "../generated/sqlite/client.js";
-import { runWithRequestLog } from "../logger.js";
+import { makeServer } from "graphql-ws";
+import { WebSocketServer } from "ws";
+import type { Logger } from "../logger.js";
 import { CloseCode } from "./close-codes.js";
-import type { ChatYoga } from "./yoga.js";
+import { ConnectionState, graphqlWsHooks, type GraphqlWsHookOptions } from "./graphql-ws-hooks.js";
+import { SharedFrames } from "./shared-frames.js";
+import { serveGraphqlWs } from "./ws-adapter.js";
 
-export interface GraphqlWsOptions {
+export interface GraphqlWsOptions extends Omit<GraphqlWsHookOptions, "frames"> {
   httpServer: Server;
-  yoga: ChatYoga;
-  /** The viewer for connection parameters (and when its token expires); throws or returns null to refuse. */
-  authenticate(input: AuthenticateInput): Promise<{ viewer: User; expiresAt?: Date } | null>;
   /** Largest message a client may send, in bytes; ws closes the socket with 1009 past it. */
   maxPayload: number;
-  /** Concurrent subscriptions one connection may hold; one more is refused with RATE_LIMITED. */
-  maxSubscriptions: number;
-  /** A socket with more unsent bytes than this is closed as a slow consumer. */
-  maxBufferedBytes: number;
+  /** Where errors of ws and graphql-ws are logged. */
+  log: Logger;
 }
 
-interface ConnectionExtra extends Record<PropertyKey, unknown> {
-  viewer?: User;
-  /** Ids of the subscriptions this connection started (may include ended ones until pruned). */
-  subscriptionIds?: Set<string>;
-}
-
-/** The per-operation arguments we hand to graphql-ws, carrying Yoga's execute and subscribe. */
-type EnvelopedArgs = ExecutionArgs & { rootValue: { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown } };
-
-/** Runs an operation with its context's logger as the current request logger. */
-const inLogScope = (args: ExecutionArgs, run: (args: EnvelopedArgs) => unknown) =>
-  runWithRequestLog((args.contextValue as Context).log, () => run(args as EnvelopedArgs)) as never;
-
-/** Longest delay setTimeout takes; a token valid for longer is not timed (about 24 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** A connection lives no longer than its token: at expiry it closes with 4401, and the client
- * reconnects with a fresh token (and resumes with afterSeq). */
-function closeAtExpiry(socket: WebSocket, expiresAt: Date): void {
-  const delay = expiresAt.getTime() - Date.now();
-  if (delay > MAX_TIMER_MS) return;
-  const timer = setTimeout(() => socket.close(CloseCode.Unauthorized, "Token expired"), Math.max(0, delay));
-  socket.once("close", () => clearTimeout(timer));
-}
+/** Milliseconds between keep-alive pings (graphql-ws's default for ws). */
+const KEEP_ALIVE_MS = 12_000;
 
 /** How long a shutting-down server waits for clients to answer its close frame. */
 const CLOSE_HANDSHAKE_MS = 3_000;
 
 export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<void> } {
-  const { yoga } = options;
-  const wss = new WebSocketServer({ server: options.httpServer, path: yoga.graphqlEndpoint, maxPayload: options.maxPayload });
-
-  const disposable = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
-    {
-      onConnect: async (ctx) => {
-        const socket = ctx.extra.socket as WebSocket;
-        try {
-          const signedIn = await options.authenticate({ connectionParams: ctx.connectionParams ?? {} });
-          if (signedIn) {
-            ctx.extra.viewer = signedIn.viewer;
-            if (signedIn.expiresAt) closeAtExpiry(socket, signedIn.expiresAt);
-            return true;
-          }
-        } catch {
-          // Refused below, like a missing token.
-        }
-        socket.close(CloseCode.Unauthorized, "Unauthorized");
-        return false;
-      },
-      onSubscribe: async (ctx, id, payload) => {
-        const socket = ctx.extra.socket as WebSocket;
-        const transport: Transport = {
-          disconnectSlowConsumer: () => socket.close(CloseCode.SlowConsumer, "Slow consumer: resume with afterSeq"),
-        };
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          graphqlWs: { viewer: ctx.extra.viewer ?? null, transport },
-          params: payload,
-        });
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [error as never];
-        }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
-        if (getOperationAST(document, payload.operationName)?.operation === "subscription") {
-          // graphql-ws drops an id from ctx.subscriptions however its operation ended (complete,
-          // error, close), so pruning against it never leaks a slot.
-          const active = (ctx.extra.subscriptionIds ??= new Set());
-          for (const other of active) if (other === id || !(other in ctx.subscriptions)) active.delete(other);
-          if (active.size >= options.maxSubscriptions) {
-            const max = options.maxSubscriptions;
-            const message = `At most ${max} subscriptions per connection.`;
-            return [new ChatError("RATE_LIMITED", message, { limit: "subscriptions", max })];
-          }
-          active.add(id);
-        }
-        const args: EnvelopedArgs = {
-          schema,
-          document,
-          operationName: payload.operationName,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        return args;
-      },
-      // In the operation's log scope, so Yoga's lines (masked errors) carry its request id.
-      execute: (args) => inLogScope(args, (enveloped) => enveloped.rootValue.execute(args)),
-      subscribe: (args) => inLogScope(args, (enveloped) => enveloped.rootValue.subscribe(args)),
-      onNext: (ctx) => {
-        const socket = ctx.extra.socket as WebSocket;
-        if (socket.bufferedAmount > options.maxBufferedBytes) {
-          socket.close(CloseCode.SlowConsumer, "Slow consumer: resume with afterSeq");
-        }
-      },
-    },
-    wss,
-  );
+  const { httpServer, yoga, maxPayload } = options;
+  // The adapter tracks its sockets itself (see serveGraphqlWs).
+  const wss = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, maxPayload, clientTracking: false });
+  const frames = new SharedFrames();
+  const server = makeServer(graphqlWsHooks({ ...options, frames }));
+  const adapter = serveGraphqlWs(wss, server, {
+    log: options.log,
+    frames,
+    keepAliveMs: KEEP_ALIVE_MS,
+    extra: (connection) => new ConnectionState(connection),
+  });
 
   return {
     async close() {
-      const open = [...wss.clients];
+      const open = adapter.sockets();
       for (const client of open) client.close(CloseCode.GoingAway, "Server shutting down");
       // Wait for the close handshakes, so subscriptions have ended; cut off a client that does not answer.
       const cutOff = setTimeout(() => open.forEach((client) => client.terminate()), CLOSE_HANDSHAKE_MS);
@@ -139,16 +51,8 @@ export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<vo
         ),
       );
       clearTimeout(cutOff);
-      await disposable.dispose();
+      adapter.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
   };
 }
-
-/** The context Yoga builds for a graphql-ws operation (see server/yoga.ts). */
-export interface GraphqlWsInitialContext {
-  viewer: User | null;
-  transport: Transport;
-}
-
-export type { Context };

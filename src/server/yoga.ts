@@ -2,23 +2,24 @@
 // (through server/graphql-ws.ts) graphql-ws operations, which all share its plugins and masking.
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Config } from "../config.js";
-import type { Context, Transport } from "../context.js";
-import type { User } from "../generated/sqlite/client.js";
+import { contextFields, isContext, releaseContext, type Context } from "../context.js";
 import { yogaLogger, type Logger } from "../logger.js";
 import { schema } from "../schema/index.js";
 import { abuseLimitOptions, useAbuseLimits } from "./plugins/use-abuse-limits.js";
 import { useBodyLimit } from "./plugins/use-body-limit.js";
 import { useDemo, type DemoOptions } from "./plugins/use-demo.js";
 import { graphiqlOptions, renderOfflineGraphiQL, useGraphiQLAssets } from "./plugins/use-graphiql-offline.js";
-import { useMetrics, type ChatMetrics } from "./plugins/use-metrics.js";
+import { streamCounter, type ChatMetrics } from "./metrics.js";
+import { useMetrics } from "./plugins/use-metrics.js";
+import { useLeanSubscriptions } from "./plugins/use-lean-subscriptions.js";
 import { useReadiness, type ReadinessOptions } from "./plugins/use-readiness.js";
 import { useRequestLog } from "./plugins/use-request-log.js";
+import { useSharedExecution } from "./plugins/use-shared-execution.js";
+import type { SharedResults } from "../execution/shared-results.js";
+import { SHARED_FIELDS } from "../schema/shared-fields.js";
 
-/** What Yoga's context factory receives beside its own fields. */
-export interface ServerContext {
-  /** Set for graphql-ws operations: the viewer authenticated at connect, and the socket's controls. */
-  graphqlWs?: { viewer: User | null; transport: Transport };
-}
+/** graphql-ws operations start from a ready context (server/graphql-ws-hooks.ts); HTTP from none. */
+export type ServerContext = Partial<Context>;
 
 export type ChatYoga = YogaServerInstance<ServerContext, Context>;
 
@@ -27,8 +28,10 @@ export interface YogaOptions {
   config: Readonly<Config>;
   /** The context of an HTTP request (queries, mutations, SSE). */
   createContext(request: Request): Promise<Context>;
-  /** The context of a graphql-ws operation. */
-  createSocketContext(viewer: User | null, transport: Transport): Context;
+  /** A context without a viewer, for executing a subscription event once for many subscribers. */
+  createEventContext(): Context;
+  /** Results executed once for many subscribers; graphql-ws serialises each once. */
+  sharedResults: SharedResults;
   /** The /demo page; its token endpoint works only with the generated development secret. */
   demo?: DemoOptions;
   /** The server's logger: request logs and Yoga's own lines. */
@@ -69,10 +72,22 @@ export function createChatYoga(options: YogaOptions): ChatYoga {
       useReadiness(options.readiness),
       // GET /metrics, and the operation, error and subscription counts behind it.
       useMetrics(options.metrics),
+      // Once a subscription started, its context forgets what subscribing cached (memory per stream).
+      useLeanSubscriptions(),
+      // Last, so that no plugin replaces its subscribe function: events of subscribers with the same
+      // viewer-free operation are executed once (masking and metrics still see every result).
+      useSharedExecution({
+        sharedFields: SHARED_FIELDS,
+        results: options.sharedResults,
+        createEventContext: options.createEventContext,
+        onExecute: (mode) => options.metrics.executions.inc({ mode }),
+        streams: streamCounter(options.metrics),
+        // A subscription's loaders would otherwise keep every message it was ever sent.
+        afterEvent: releaseContext,
+      }),
     ],
-    context: (initial) =>
-      initial.graphqlWs
-        ? options.createSocketContext(initial.graphqlWs.viewer, initial.graphqlWs.transport)
-        : options.createContext(initial.request),
+    // A graphql-ws operation's context is ready made (and lazy); an HTTP request's is built here,
+    // as own properties, since Yoga copies them into its own object.
+    context: async (initial) => (isContext(initial) ? initial : contextFields(await options.createContext(initial.request))),
   });
 }

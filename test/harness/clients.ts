@@ -17,13 +17,13 @@ export interface Collected<T = any> {
   unsubscribe(): void;
 }
 
-type Subscribe = (payload: { query: string; variables?: Record<string, unknown> }, sink: {
+type Subscribe = (payload: { query: string; variables?: Record<string, unknown>; operationName?: string }, sink: {
   next: (value: any) => void;
   error: (error: unknown) => void;
   complete: () => void;
 }) => () => void;
 
-function collect(subscribe: Subscribe, query: string, variables?: Record<string, unknown>): Collected {
+function collect(subscribe: Subscribe, query: string, variables?: Record<string, unknown>, operationName?: string): Collected {
   const waiters: Array<() => void> = [];
   const notify = () => waiters.splice(0).forEach((wake) => wake());
   const collected: Collected = {
@@ -51,7 +51,7 @@ function collect(subscribe: Subscribe, query: string, variables?: Record<string,
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}: ${JSON.stringify(collected.results)}`)), timeoutMs);
       check();
     });
-  collected.unsubscribe = subscribe({ query, variables }, {
+  collected.unsubscribe = subscribe({ query, variables, ...(operationName && { operationName }) }, {
     next: (value) => {
       collected.results.push(value);
       notify();
@@ -71,7 +71,7 @@ function collect(subscribe: Subscribe, query: string, variables?: Record<string,
 
 export interface WsConnection {
   client: WsClient;
-  subscribe(query: string, variables?: Record<string, unknown>): Collected;
+  subscribe(query: string, variables?: Record<string, unknown>, operationName?: string): Collected;
   /** The close event of the socket, once it closed. */
   closed: Promise<{ code: number; reason: string }>;
   dispose(): Promise<void>;
@@ -94,7 +94,8 @@ export async function connectWs(server: TestServer, userId: string | null, token
   });
   return {
     client,
-    subscribe: (query, variables) => collect((payload, sink) => client.subscribe(payload, sink), query, variables),
+    subscribe: (query, variables, operationName) =>
+      collect((payload, sink) => client.subscribe(payload, sink), query, variables, operationName),
     closed: closedPromise,
     dispose: () => client.dispose() as Promise<void>,
   };
@@ -104,7 +105,11 @@ export async function connectWs(server: TestServer, userId: string | null, token
 export async function connectSse(server: TestServer, userId: string): Promise<{ client: SseClient; subscribe: WsConnection["subscribe"] }> {
   const token = await server.token(userId);
   const client = createSseClient({ url: server.url, headers: { Authorization: `Bearer ${token}` }, retryAttempts: 0 });
-  return { client, subscribe: (query, variables) => collect((payload, sink) => client.subscribe(payload, sink), query, variables) };
+  return {
+    client,
+    subscribe: (query, variables, operationName) =>
+      collect((payload, sink) => client.subscribe(payload, sink), query, variables, operationName),
+  };
 }
 
 async function poll(done: () => boolean, what: string, timeoutMs: number): Promise<void> {

@@ -80,18 +80,16 @@ function cutSuggestions(errors: readonly Error[] | undefined): void {
  * this also covers variable values refused when execution starts (an input field or enum misspelt).
  */
 function useHiddenSuggestions(): Plugin {
+  // One hooks object for all operations: envelop keeps a subscription's as long as it streams.
+  const cutFromResult = ({ result }: { result: unknown }) => {
+    if (!isAsyncIterable(result)) cutSuggestions((result as { errors?: readonly Error[] }).errors);
+  };
+  const executeHooks = { onExecuteDone: cutFromResult };
+  const subscribeHooks = { onSubscribeResult: cutFromResult };
   return {
     onValidate: () => ({ result }) => cutSuggestions(result),
-    onExecute: () => ({
-      onExecuteDone: ({ result }) => {
-        if (!isAsyncIterable(result)) cutSuggestions(result.errors);
-      },
-    }),
-    onSubscribe: () => ({
-      onSubscribeResult: ({ result }) => {
-        if (!isAsyncIterable(result)) cutSuggestions(result.errors);
-      },
-    }),
+    onExecute: () => executeHooks,
+    onSubscribe: () => subscribeHooks,
   };
 }
 

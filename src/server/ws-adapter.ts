@@ -1,0 +1,180 @@
+// Our adapter between `ws` sockets and graphql-ws's protocol core (makeServer), in place of
+// graphql-ws/use/ws, so that we control what a connection costs and how frames are written:
+// - send writes without waiting for the write callback (a client that stops reading is caught by
+//   bufferedAmount in onNext and closed with 4509), and splices shared payloads in (shared-frames);
+// - nothing of the HTTP upgrade request is kept, the socket listeners are shared functions, and
+//   the open sockets are tracked here (ws's clientTracking adds a closure per socket);
+// - one keep-alive timer for all sockets (keep-alive.ts);
+// - errors from ws and graphql-ws go to our logger, and the client learns no details (1011).
+import { CloseCode as ProtocolCloseCode, handleProtocols, type Server, type WebSocket as ProtocolSocket } from "graphql-ws";
+import type { RawData, WebSocket, WebSocketServer } from "ws";
+import type { Logger } from "../logger.js";
+import { startKeepAlive } from "./keep-alive.js";
+import type { SharedFrames } from "./shared-frames.js";
+
+/** graphql-ws's code for a failure of ours: the client may retry. */
+const INTERNAL_ERROR = 1011;
+
+/** What the hooks may do to the connection they serve. */
+export interface WsConnection {
+  /** Bytes queued for the client and not yet handed to the network. */
+  readonly bufferedAmount: number;
+  /** Closes the socket; its operations end once the client answered (or the socket dropped). */
+  close(code: number, reason: string): void;
+  /** Closes the socket with `code` and ends its operations now, not after the close handshake:
+   * the client receives nothing more either way. */
+  disconnect(code: number, reason: string): void;
+  /** disconnect() at `at`, unless the connection ended before. */
+  disconnectAt(at: Date, code: number, reason: string): void;
+}
+
+/** Longest delay setTimeout takes (about 24.8 days); a later deadline is not timed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface WsAdapterOptions<Extra> {
+  log: Logger;
+  frames: SharedFrames;
+  /** Milliseconds between keep-alive pings; a socket that missed the last one is terminated. */
+  keepAliveMs: number;
+  /** The per-connection state graphql-ws hands to every hook as ctx.extra. */
+  extra(connection: WsConnection): Extra;
+}
+
+type Closed = (code?: number, reason?: string) => Promise<void>;
+
+/** One socket as graphql-ws's protocol core sees it. */
+class ProtocolConnection implements ProtocolSocket, WsConnection {
+  private receive: ((data: string) => Promise<void>) | null = null;
+  private closed: Closed | null = null;
+  private deadline: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly frames: SharedFrames,
+    private readonly log: Logger,
+  ) {}
+
+  get protocol(): string {
+    return this.socket.protocol;
+  }
+
+  get bufferedAmount(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  open(server: Server<unknown>, extra: unknown): void {
+    this.closed = (server as Server<typeof extra>).opened(this, extra);
+  }
+
+  disconnect(code: number, reason: string): void {
+    this.socket.close(code, reason);
+    this.finish(code, reason);
+  }
+
+  disconnectAt(at: Date, code: number, reason: string): void {
+    const delay = at.getTime() - Date.now();
+    if (delay > MAX_TIMER_MS || !this.closed) return;
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = setTimeout(() => this.disconnect(code, reason), Math.max(0, delay));
+  }
+
+  /** Tells graphql-ws the connection is over (once): it ends every operation of the socket. */
+  finish(code: number, reason: string): void {
+    const closed = this.closed;
+    this.closed = null;
+    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline = null;
+    closed?.(code, reason).catch((error: unknown) => {
+      this.log.error({ err: error }, "graphql-ws: failed to close a connection");
+    });
+  }
+
+  send(data: string): void {
+    // Always complete the frame: it takes the payload parked for it, even if the socket is gone.
+    const frame = this.frames.complete(data);
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(frame);
+  }
+
+  close(code?: number, reason?: string): void {
+    this.socket.close(code, reason);
+  }
+
+  onMessage(receive: (data: string) => Promise<void>): void {
+    this.receive = receive;
+  }
+
+  handle(data: RawData): void {
+    // Finished (disconnected) while the socket still closes: nothing may start anymore, or it
+    // would outlive the connection's end.
+    if (!this.closed) return;
+    let message: unknown;
+    try {
+      message = JSON.parse(String(data));
+    } catch {
+      return this.close(ProtocolCloseCode.BadRequest, "Invalid message received");
+    }
+    // graphql-ws's handler keeps its argument for as long as the operation runs (a subscription's
+    // whole life). Its parseMessage takes a parsed message too (data: unknown), so the handler
+    // holds the message object it needs anyway, not the raw text beside it.
+    this.receive?.(message as string).catch((error: unknown) => {
+      this.log.error({ err: error }, "graphql-ws: failed to handle a message");
+      this.close(INTERNAL_ERROR, "Internal server error");
+    });
+  }
+}
+
+export interface ServedGraphqlWs {
+  /** The open sockets (the WebSocketServer is made with clientTracking off: see below). */
+  sockets(): WebSocket[];
+  /** Stops the keep-alive timer. */
+  dispose(): void;
+}
+
+/** Serves graphql-ws on every connection of `wss`, which must be made with `clientTracking: false`:
+ * ws would track each socket with a close listener of its own (a closure and a listener array per
+ * connection); the adapter keeps the set itself, from the close listener it has anyway. */
+export function serveGraphqlWs<Extra>(
+  wss: WebSocketServer,
+  server: Server<Extra>,
+  options: WsAdapterOptions<Extra>,
+): ServedGraphqlWs {
+  const { log, frames } = options;
+  if (wss.options.clientTracking) throw new Error("serveGraphqlWs needs a WebSocketServer made with clientTracking: false");
+  const connections = new Map<WebSocket, ProtocolConnection>();
+  const keepAlive = startKeepAlive(() => connections.keys(), options.keepAliveMs);
+  wss.options.handleProtocols = handleProtocols;
+
+  function onMessage(this: WebSocket, data: RawData) {
+    connections.get(this)?.handle(data);
+  }
+  function onError(this: WebSocket, error: Error) {
+    // ws has already closed the socket for protocol errors (1009 past maxPayload, 1002, ...).
+    log.warn({ err: error }, `websocket: ${error.message}`);
+    if (this.readyState === this.OPEN) this.close(INTERNAL_ERROR, "Internal server error");
+  }
+  function onClose(this: WebSocket, code: number, reason: Buffer) {
+    connections.get(this)?.finish(code, String(reason));
+    connections.delete(this);
+  }
+
+  // The HTTP server's errors are re-emitted here; unheard, they would crash the process.
+  wss.on("error", (error) => {
+    log.error({ err: error }, `websocket server: ${error.message}`);
+    for (const socket of connections.keys()) socket.close(INTERNAL_ERROR, "Internal server error");
+  });
+  wss.on("connection", (socket) => {
+    const connection = new ProtocolConnection(socket, frames, log);
+    connections.set(socket, connection);
+    socket.on("error", onError);
+    socket.on("message", onMessage);
+    // `on`, not `once`: once() wraps each listener in a bound function per socket; close fires once anyway.
+    socket.on("close", onClose);
+    keepAlive.watch(socket);
+    connection.open(server, options.extra(connection));
+  });
+
+  return {
+    sockets: () => [...connections.keys()],
+    dispose: () => keepAlive.stop(),
+  };
+}

@@ -1,0 +1,71 @@
+// Pieces of our graphql-ws adapter that the end-to-end tests do not reach: how a shared payload
+// is spliced into graphql-ws's frame, the one keep-alive timer for all sockets, and the protocol
+// errors it answers itself.
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
+import { MessageType, stringifyMessage } from "graphql-ws";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import WebSocket, { WebSocketServer } from "ws";
+import { startKeepAlive } from "../src/server/keep-alive.js";
+import { SharedFrames } from "../src/server/shared-frames.js";
+import { startTestServer, stopTestServers } from "./harness/server.js";
+
+afterAll(stopTestServers);
+
+describe("shared frames", () => {
+  const nextFrame = (frames: SharedFrames, id: string, json: string) =>
+    frames.complete(stringifyMessage({ id, type: MessageType.Next, payload: frames.payload(json) }));
+
+  it("writes the serialised payload into graphql-ws's frame", () => {
+    const frames = new SharedFrames();
+    const json = JSON.stringify({ data: { messageAdded: { content: 'say "hi"\u0000' } } });
+    const frame = nextFrame(frames, "1", json);
+    expect(JSON.parse(frame)).toEqual({ id: "1", type: "next", payload: JSON.parse(json) });
+    // Nothing is left parked for the next frame.
+    const plain = stringifyMessage({ id: "2", type: MessageType.Complete });
+    expect(frames.complete(plain)).toBe(plain);
+  });
+
+  it("keeps whatever id the client chose", () => {
+    const frames = new SharedFrames();
+    for (const id of ["\u0000shared-payload:x", '"payload":"x"}', "é🙂\n"]) {
+      expect(JSON.parse(nextFrame(frames, id, `{"data":{"n":1}}`))).toEqual({ id, type: "next", payload: { data: { n: 1 } } });
+    }
+  });
+});
+
+describe("keep-alive", () => {
+  let wss: WebSocketServer | null = null;
+  afterEach(() => wss?.close());
+
+  it("pings every socket and terminates one that stopped answering", async () => {
+    wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+    await once(wss, "listening");
+    const keepAlive = startKeepAlive(() => wss!.clients, 50);
+    wss.on("connection", (socket) => keepAlive.watch(socket));
+    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    const answering = new WebSocket(url);
+    const silent = new WebSocket(url, { autoPong: false });
+    await Promise.all([once(answering, "open"), once(silent, "open")]);
+    const [code] = await once(silent, "close");
+    expect(code).toBe(1006);
+    expect(answering.readyState).toBe(WebSocket.OPEN);
+    keepAlive.stop();
+    answering.close();
+  });
+});
+
+describe("protocol errors", () => {
+  it("closes with 4400 on a message that is not JSON, and 4406 without graphql-ws's subprotocol", async () => {
+    const server = await startTestServer("sqlite");
+    const url = server.url.replace(/^http/, "ws");
+    const garbled = new WebSocket(url, "graphql-transport-ws");
+    await once(garbled, "open");
+    garbled.send("{not json");
+    const [badRequest] = await once(garbled, "close");
+    expect(badRequest).toBe(4400);
+    const unknown = new WebSocket(url);
+    const [refused] = await once(unknown, "close");
+    expect(refused).toBe(4406);
+  });
+});
