@@ -53,13 +53,3 @@ export type Loaders = ReturnType<typeof createLoaders>;
 /** A message with everything its fields show, known without a read (just stored, or loaded once
  * for every subscriber of an event). */
 export type LoadedMessage = Message & { attachments: Attachment[]; reactions: Reaction[]; sender: User; room: Room };
-
-/** Hands a loaded message to this operation's loaders, so its fields read no rows. */
-export function primeMessage(loaders: Loaders, message: LoadedMessage): LoadedMessage {
-  loaders.attachments.clear(message.id).prime(message.id, message.attachments);
-  loaders.reactions.clear(message.id).prime(message.id, message.reactions);
-  loaders.user.clear(message.senderId).prime(message.senderId, message.sender);
-  loaders.message.clear(message.id).prime(message.id, message);
-  loaders.room.clear(message.roomId).prime(message.roomId, message.room);
-  return message;
-}

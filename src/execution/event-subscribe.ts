@@ -5,6 +5,10 @@
 // subscriber to pull the event executes it and the others receive the same result object. Each
 // subscriber still pulls only from its own stream, in order; the memo never pushes anything.
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from "graphql";
+import type { Context } from "../context.js";
+import { EventQueue } from "../realtime/event-queue.js";
+import { DirectResults, type DirectDelivery } from "./direct-results.js";
+import { EventGroups } from "./event-groups.js";
 import type { ShareabilityAnalyser } from "./shareable.js";
 import type { SharedResults } from "./shared-results.js";
 
@@ -24,6 +28,9 @@ export interface EventSubscribeOptions {
    * what the event loaded (rows primed into loaders, permission answers) does not pile up for as
    * long as the subscription runs. */
   afterEvent?(contextValue: unknown): void;
+  /** Called with the frames written past the transport's per-event loop for one event and key
+   * (direct-results.ts). */
+  delivered?(args: ExecutionArgs, count: number): void;
 }
 
 type Execution = ExecutionResult | Promise<ExecutionResult>;
@@ -86,14 +93,25 @@ class EventResults implements AsyncIterableIterator<ExecutionResult> {
   }
 }
 
-export class EventSubscribe {
+export class EventSubscribe implements DirectDelivery {
   private readonly memo = new WeakMap<object, Map<string, Execution>>();
   private readonly documentIds = new WeakMap<DocumentNode, number>();
   private nextDocumentId = 1;
   /** Keys of operations without variables (viewerEvents): one string for all their subscribers. */
   private readonly plainKeys = new WeakMap<DocumentNode, Map<string, string>>();
 
-  constructor(private readonly options: EventSubscribeOptions) {}
+  private readonly groups: EventGroups;
+
+  constructor(private readonly options: EventSubscribeOptions) {
+    this.groups = new EventGroups({
+      execute: (args, event, key) => this.execute(args, event, key),
+      delivered: options.delivered,
+    });
+  }
+
+  join(subscriber: DirectResults, event: unknown): void {
+    this.groups.join(subscriber, event);
+  }
 
   get streams(): EventSubscribeOptions["streams"] {
     return this.options.streams;
@@ -105,8 +123,28 @@ export class EventSubscribe {
     // Refused at subscribe time (scopes, a missing room): a single result with the errors.
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
     const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-    return new EventResults(iterator, args, this.keyOf(args), this);
+    const key = this.keyOf(args);
+    // A shareable operation over a transport that writes frames itself (graphql-ws): each event
+    // goes from the hub's queue straight to the socket.
+    const transport = (args.contextValue as Partial<Context> | undefined)?.transport;
+    if (key !== null && transport?.sendNext && iterator instanceof EventQueue) {
+      return new DirectResults(iterator, args, key, transport as Required<Pick<typeof transport, "sendNext">>, this);
+    }
+    return new EventResults(iterator, args, key, this);
   };
+
+  /** The JSON of a result for a `next` frame: shared ones are serialised once. */
+  jsonOf(result: ExecutionResult): string {
+    return this.options.results.jsonOf(result) ?? JSON.stringify(result);
+  }
+
+  opened(args: ExecutionArgs): void {
+    this.options.streams?.opened(args);
+  }
+
+  closed(args: ExecutionArgs): void {
+    this.options.streams?.closed(args);
+  }
 
   /** One event for one subscriber: from the memo when shared, else executed for it alone. */
   execute(args: ExecutionArgs, event: unknown, key: string | null): Execution {

@@ -5,6 +5,14 @@
 // An idle subscription is mostly a queue that waits: the arrays are made when first needed (an
 // array grown by push reserves room for 16 entries), so a queue nobody pushed to stays small.
 import { ChatError } from "../errors.js";
+
+/** Takes a queue's items as they are pushed (EventQueue.consume). */
+export interface QueueConsumer<T> {
+  item(item: T): void;
+  /** The queue ended; `error` is its failure, if it failed. */
+  end(error: unknown): void;
+}
+
 export class EventQueue<T> implements AsyncIterableIterator<T> {
   private buffer: T[] | null = null;
   private waiting: ((result: IteratorResult<T>) => void) | null = null;
@@ -12,6 +20,8 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
   private finished = false;
   private failure: unknown = null;
   private cleanups: ReadonlyArray<() => void> | null = null;
+  /** Set by consume(): items go there as they are pushed, nothing is buffered. */
+  private consumer: QueueConsumer<T> | null = null;
 
   constructor(
     private readonly limit: number,
@@ -20,6 +30,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
 
   push(item: T): void {
     if (this.finished) return;
+    if (this.consumer) return this.consumer.item(item);
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = this.failWaiting = null;
@@ -46,6 +57,7 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     if (this.finished) return;
     this.finished = true;
     this.runCleanups();
+    if (this.consumer) return this.consumer.end(this.failure);
     if (this.waiting && !this.buffer?.length) {
       const resolve = this.waiting;
       this.waiting = this.failWaiting = null;
@@ -58,11 +70,23 @@ export class EventQueue<T> implements AsyncIterableIterator<T> {
     this.failure = error;
     this.buffer = null;
     this.end();
+    if (this.consumer) return;
     if (this.failWaiting) {
       const reject = this.failWaiting;
       this.waiting = this.failWaiting = null;
       reject(error);
     }
+  }
+
+  /** From now on hands each item to the consumer as it is pushed instead of queueing it for
+   * next(), and the end too (with the failure, if it failed). What was buffered goes first. The
+   * consumer does its own flow control (a transport that checks its socket's buffer). */
+  consume(consumer: QueueConsumer<T>): void {
+    const buffered = this.buffer ?? [];
+    this.buffer = null;
+    for (const item of buffered) consumer.item(item);
+    if (this.finished) return consumer.end(this.failure);
+    this.consumer = consumer;
   }
 
   /** Runs `cleanup` when the stream ends for any reason. */

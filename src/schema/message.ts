@@ -1,5 +1,6 @@
 // The Message type, its attachments and reactions, and the `messages` history query.
 import type { Attachment, Message } from "../generated/sqlite/client.js";
+import type { LoadedMessage } from "../db/loaders.js";
 import type { Context } from "../context.js";
 import { viewerOf } from "../context.js";
 import { builder } from "./builder.js";
@@ -45,6 +46,13 @@ const ReactionCountRef = builder.objectRef<ReactionCount>("ReactionCount").imple
   }),
 });
 
+/** What a message row carries beside its columns when the send or the hub loaded it whole
+ * (LoadedMessage): its fields then read no rows and build no loaders. Rows from Prisma carry none. */
+const carried = (message: Message) => message as Partial<LoadedMessage>;
+
+const reactionsOf = (message: Message, context: Context) =>
+  carried(message).reactions ?? context.loaders.reactions.load(message.id);
+
 /** A message the viewer may read, or null: replies and forwards may point into other rooms. */
 async function readableMessage(context: Context, id: string | null): Promise<Message | null> {
   if (!id) return null;
@@ -63,12 +71,12 @@ MessageRef.implement({
     sender: t.field({
       type: UserRef,
       description: "Who sent it.",
-      resolve: async (message, _args, context) => (await context.loaders.user.load(message.senderId))!,
+      resolve: async (message, _args, context) => carried(message).sender ?? (await context.loaders.user.load(message.senderId))!,
     }),
     room: t.field({
       type: RoomRef,
       description: "The room it was sent to.",
-      resolve: async (message, _args, context) => (await context.loaders.room.load(message.roomId))!,
+      resolve: async (message, _args, context) => carried(message).room ?? (await context.loaders.room.load(message.roomId))!,
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was sent." }),
     editedAt: t.expose("editedAt", { type: "DateTime", nullable: true, description: "When it was last edited; null if never." }),
@@ -89,7 +97,7 @@ MessageRef.implement({
     attachments: t.field({
       type: [AttachmentRef],
       description: "Files attached, in the order sent.",
-      resolve: (message, _args, context) => context.loaders.attachments.load(message.id),
+      resolve: (message, _args, context) => carried(message).attachments ?? context.loaders.attachments.load(message.id),
     }),
     reactions: t.field({
       type: [ReactionCountRef],
@@ -99,7 +107,7 @@ MessageRef.implement({
         // reactedByViewer is not selected (schema/shared-fields.ts), so false is never seen.
         const viewerId = context.viewer?.id;
         const counts = new Map<string, ReactionCount>();
-        for (const reaction of await context.loaders.reactions.load(message.id)) {
+        for (const reaction of await reactionsOf(message, context)) {
           const entry = counts.get(reaction.content) ?? { content: reaction.content, count: 0, reactedByViewer: false };
           entry.count += 1;
           entry.reactedByViewer ||= reaction.userId === viewerId;
@@ -113,7 +121,7 @@ MessageRef.implement({
       description: "The viewer's reaction, if any.",
       resolve: async (message, _args, context) => {
         const viewerId = viewerOf(context).id;
-        return (await context.loaders.reactions.load(message.id)).find((r) => r.userId === viewerId)?.content ?? null;
+        return (await reactionsOf(message, context)).find((r) => r.userId === viewerId)?.content ?? null;
       },
     }),
     readCount: t.int({

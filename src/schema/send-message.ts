@@ -5,7 +5,7 @@ import type { Prisma, Room } from "../generated/sqlite/client.js";
 import type { Context } from "../context.js";
 import { viewerOf } from "../context.js";
 import { isBlankContent, sanitizeContent } from "../content/sanitize.js";
-import { primeMessage, type LoadedMessage } from "../db/loaders.js";
+import type { LoadedMessage } from "../db/loaders.js";
 import * as messages from "../db/messages.js";
 import { BadUserInputError, ConflictError, ForbiddenError } from "../errors.js";
 import { LIMITS } from "../limits.js";
@@ -211,8 +211,8 @@ builder.mutationFields((t) => ({
         const event = { kind: "MESSAGE_ADDED", roomId: sent.roomId, seq: sent.seq, messageId: sent.message.id } as const;
         const payload = deliveredPayload(context, sent, room);
         context.realtime.publishMessage(event, payload);
-        // The returned message's fields are answered from what was written, not read back.
-        if (payload) primeMessage(context.loaders, payload);
+        // Carries what was written (sender, room, attachments): its fields read nothing back.
+        if (payload) return payload;
       }
       return sent.message;
     },

@@ -5,7 +5,7 @@ import type { Context } from "../context.js";
 import { viewerOf } from "../context.js";
 import { ChatError } from "../errors.js";
 import type { Room } from "../generated/sqlite/client.js";
-import { primeMessage, type LoadedMessage } from "../db/loaders.js";
+import type { LoadedMessage } from "../db/loaders.js";
 import { openRoomStream, openViewerStream, type StreamEvent } from "../realtime/room-stream.js";
 import { builder } from "./builder.js";
 import { MessageRef, RoomRef, UserRef } from "./refs.js";
@@ -59,9 +59,6 @@ const ChatEventKindEnum = builder.enumType("ChatEventKind", {
 type Kind = (typeof EVENT_KINDS)[number];
 type EventOf<K extends Kind> = Extract<StreamEvent, { kind: K }>;
 
-/** Hands the payload the hub loaded once to this subscriber's loaders, so fields read no rows. */
-const primed = (context: Context, message: LoadedMessage) => primeMessage(context.loaders, message);
-
 const ChatEventRef = builder.interfaceRef<StreamEvent>("ChatEvent").implement({
   description: "Something that happened in a room, or to the viewer.",
   resolveType: (event) =>
@@ -103,8 +100,8 @@ const messageField = (t: any, description: string) =>
     type: MessageRef,
     nullable: true,
     description,
-    resolve: (event: { message?: LoadedMessage | null }, _args: unknown, context: Context) =>
-      event.message ? primed(context, event.message) : null,
+    // The hub's payload carries sender, room, attachments and reactions: its fields read no rows.
+    resolve: (event: { message?: LoadedMessage | null }) => event.message ?? null,
   });
 const userField = (t: any, description: string) =>
   t.field({
@@ -207,13 +204,13 @@ builder.subscriptionFields((t) => ({
     authScopes: (_root, args) => ({ roomMember: String(args.roomId) }),
     subscribe: (_root, args, context) =>
       openRoomStream({ ...streamOptions(context), roomId: String(args.roomId), afterSeq: checkedAfterSeq(args.afterSeq), messagesOnly: true }),
-    resolve: (event: StreamEvent, _args, context) => {
+    resolve: (event: StreamEvent) => {
       if (event.kind === "RESET") {
         throw new ChatError("RESYNC_REQUIRED", "Too many messages were missed; reload through messages.", {
           latestSeq: event.latestSeq,
         });
       }
-      return event.kind === "MESSAGE_ADDED" && event.message ? primed(context, event.message) : null;
+      return event.kind === "MESSAGE_ADDED" && event.message ? event.message : null;
     },
   }),
   roomEvents: t.field({

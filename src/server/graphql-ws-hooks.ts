@@ -30,17 +30,49 @@ export interface GraphqlWsHookOptions {
 
 const SLOW_CONSUMER = "Slow consumer: resume with afterSeq";
 
-/** graphql-ws's ctx.extra: one per connection, also the transport of its operations' contexts. */
-export class ConnectionState implements Transport {
+/** graphql-ws's ctx.extra: one per connection. */
+export class ConnectionState {
   viewer: User | null = null;
   /** Ids of the subscriptions this connection started (may include ended ones until pruned);
    * one id as a plain string, the common case. */
   subscriptionIds: string | readonly string[] | null = null;
 
-  constructor(readonly connection: WsConnection) {}
+  constructor(
+    readonly connection: WsConnection,
+    /** A socket with more unsent bytes than this is closed as a slow consumer. */
+    readonly maxBufferedBytes: number,
+  ) {}
 
   disconnectSlowConsumer(): void {
     this.connection.disconnect(CloseCode.SlowConsumer, SLOW_CONSUMER);
+  }
+}
+
+/** The transport of one operation's context: its connection, and its id for frames written past
+ * graphql-ws (sendNext). */
+class OperationTransport implements Transport {
+  /** `{"id":…,"type":"next","payload":`, made at the first frame. */
+  private prefix: string | null = null;
+
+  constructor(
+    private readonly state: ConnectionState,
+    private readonly id: string,
+  ) {}
+
+  disconnectSlowConsumer(): void {
+    this.state.disconnectSlowConsumer();
+  }
+
+  sendNext(payloadJson: string): boolean {
+    const { connection } = this.state;
+    // What graphql-ws's onNext hook below checks before each of its frames.
+    if (connection.bufferedAmount > this.state.maxBufferedBytes) {
+      this.disconnectSlowConsumer();
+      return false;
+    }
+    // graphql-ws's own frame, field for field: {"id":…,"type":"next","payload":…}.
+    this.prefix ??= `{"id":${JSON.stringify(this.id)},"type":"next","payload":`;
+    return connection.sendFrame(`${this.prefix}${payloadJson}}`);
   }
 }
 
@@ -100,7 +132,7 @@ export function graphqlWsHooks(options: GraphqlWsHookOptions): ServerOptions<Par
       const state = ctx.extra;
       // Yoga starts from our context (instead of merging one into its own object), which keeps
       // the context's lazy members lazy.
-      const context = options.createContext(state.viewer, state);
+      const context = options.createContext(state.viewer, new OperationTransport(state, id));
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(context);
       let document;
       try {
@@ -136,7 +168,7 @@ export function graphqlWsHooks(options: GraphqlWsHookOptions): ServerOptions<Par
     subscribe: (args) => inLogScope(args, (enveloped) => enveloped.rootValue.subscribe(args)),
     onNext: (ctx, _id, _payload, _args, result) => {
       const { connection } = ctx.extra;
-      if (connection.bufferedAmount > options.maxBufferedBytes) {
+      if (connection.bufferedAmount > ctx.extra.maxBufferedBytes) {
         connection.disconnect(CloseCode.SlowConsumer, SLOW_CONSUMER);
         return;
       }

@@ -36,7 +36,7 @@ export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<vo
     log: options.log,
     frames,
     keepAliveMs: KEEP_ALIVE_MS,
-    extra: (connection) => new ConnectionState(connection),
+    extra: (connection) => new ConnectionState(connection, options.maxBufferedBytes),
   });
 
   return {

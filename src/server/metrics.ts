@@ -105,6 +105,13 @@ export function describeOperation(document: DocumentNode, operationName: string 
 /** Counts open subscription streams by root field. The subscribe function calls it as each stream
  * starts and ends (plugins/use-shared-execution.ts): an envelop plugin would need an end hook per
  * stream, which costs every idle subscription one more iterator layer. */
+/** Counts results written to subscribers past envelop's hooks (execution/direct-results.ts), as
+ * use-metrics.ts counts the others. */
+export function deliveryCounter(metrics: ChatMetrics) {
+  return (args: ExecutionArgs, count: number) =>
+    metrics.deliveries.inc({ subscription: describeOperation(args.document, args.operationName).field }, count);
+}
+
 export function streamCounter(metrics: ChatMetrics) {
   const label = (args: ExecutionArgs) => ({ subscription: describeOperation(args.document, args.operationName).field });
   return {

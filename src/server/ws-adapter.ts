@@ -29,6 +29,8 @@ export interface WsConnection {
   disconnect(code: number, reason: string): void;
   /** disconnect() at `at`, unless the connection ended before. */
   disconnectAt(at: Date, code: number, reason: string): void;
+  /** Writes a frame we built ourselves (not graphql-ws); false when the socket is not open. */
+  sendFrame(frame: string): boolean;
 }
 
 /** Longest delay setTimeout takes (about 24.8 days); a later deadline is not timed. */
@@ -125,9 +127,17 @@ class ProtocolConnection implements ProtocolSocket, WsConnection {
     // Always complete the frame: it takes the payload parked for it, even if the socket is gone.
     const frame = this.frames.complete(data);
     if (this.socket.readyState !== this.socket.OPEN) return;
+    // graphql-ws answers an operation with `next` then `complete`: one write for both.
     const tcp = tcpSocketOf(this.socket);
     if (tcp) this.batches.hold(tcp);
     this.socket.send(frame);
+  }
+
+  /** A frame of ours, written at once: deliveries to many sockets gain nothing from waiting. */
+  sendFrame(frame: string): boolean {
+    if (this.socket.readyState !== this.socket.OPEN) return false;
+    this.socket.send(frame);
+    return true;
   }
 
   close(code?: number, reason?: string): void {

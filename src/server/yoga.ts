@@ -9,7 +9,7 @@ import { abuseLimitOptions, useAbuseLimits } from "./plugins/use-abuse-limits.js
 import { useBodyLimit } from "./plugins/use-body-limit.js";
 import { useDemo, type DemoOptions } from "./plugins/use-demo.js";
 import { graphiqlOptions, renderOfflineGraphiQL, useGraphiQLAssets } from "./plugins/use-graphiql-offline.js";
-import { streamCounter, type ChatMetrics } from "./metrics.js";
+import { deliveryCounter, streamCounter, type ChatMetrics } from "./metrics.js";
 import { useMetrics } from "./plugins/use-metrics.js";
 import { useLeanSubscriptions } from "./plugins/use-lean-subscriptions.js";
 import { useReadiness, type ReadinessOptions } from "./plugins/use-readiness.js";
@@ -82,6 +82,7 @@ export function createChatYoga(options: YogaOptions): ChatYoga {
         createEventContext: options.createEventContext,
         onExecute: (mode) => options.metrics.executions.inc({ mode }),
         streams: streamCounter(options.metrics),
+        delivered: deliveryCounter(options.metrics),
         // A subscription's loaders would otherwise keep every message it was ever sent.
         afterEvent: releaseContext,
       }),

@@ -21,6 +21,8 @@ export interface SharedExecutionOptions {
   streams?: EventSubscribeOptions["streams"];
   /** Lets a subscriber's context forget what an event executed for it alone loaded. */
   afterEvent?: EventSubscribeOptions["afterEvent"];
+  /** Counts frames written past envelop's result hooks (metrics). */
+  delivered?: EventSubscribeOptions["delivered"];
 }
 
 export function useSharedExecution(options: SharedExecutionOptions): Plugin {
