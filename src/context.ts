@@ -22,10 +22,10 @@ import type { RealtimeHub } from "./realtime/hub.js";
 export interface Transport {
   /** Closes the connection of a subscriber that fell too far behind (WebSocket: close code 4509). */
   disconnectSlowConsumer(): void;
-  /** graphql-ws only: writes a `next` frame of this operation with a payload already serialised,
-   * past graphql-ws's per-event loop (execution/direct-results.ts). False when the socket is gone
-   * or was just cut off as a slow consumer. */
-  sendNext?(payloadJson: string): boolean;
+  /** graphql-ws only: writes a `next` frame of the operation `operationId` with a payload already
+   * serialised, past graphql-ws's per-event loop (execution/direct-results.ts). False when the
+   * socket is gone or was just cut off as a slow consumer. */
+  sendNext?(operationId: string, payloadJson: string): boolean;
 }
 
 const NO_TRANSPORT: Transport = { disconnectSlowConsumer: () => {} };

@@ -59,8 +59,9 @@ function setup() {
   const subscriber = async (query: string) => {
     if (!documents.has(query)) documents.set(query, parse(query));
     const frames: unknown[] = [];
-    const transport = { disconnectSlowConsumer: () => {}, sendNext: (json: string) => (frames.push(JSON.parse(json)), true) };
-    const iterator = (await subscribe.subscribe({ schema, document: documents.get(query)!, contextValue: { transport } })) as AsyncIterableIterator<ExecutionResult>;
+    const transport = { disconnectSlowConsumer: () => {}, sendNext: (_id: string, json: string) => (frames.push(JSON.parse(json)), true) };
+    const args = { schema, document: documents.get(query)!, contextValue: { transport }, operationId: "1" };
+    const iterator = (await subscribe.subscribe(args)) as AsyncIterableIterator<ExecutionResult>;
     return { frames, iterator, queue: queues.at(-1)! };
   };
   return { subscriber, counted };

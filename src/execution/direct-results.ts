@@ -27,35 +27,55 @@ export interface DirectDelivery {
   closed(args: ExecutionArgs): void;
 }
 
-type Waiter = { resolve(result: IteratorResult<ExecutionResult>): void; reject(error: unknown): void };
+/** The graphql-ws operation id, set on the operation's arguments (server/graphql-ws-hooks.ts). */
+export interface OperationArgs {
+  operationId?: string;
+}
+
+/** A transport that writes frames itself, and the operation they belong to. */
+export function directTarget(args: ExecutionArgs): boolean {
+  const transport = (args.contextValue as { transport?: Transport } | undefined)?.transport;
+  return typeof (args as OperationArgs).operationId === "string" && typeof transport?.sendNext === "function";
+}
 
 const DONE: IteratorResult<ExecutionResult> = { value: undefined, done: true };
 
+/** What only a stream whose results had errors, or that is ending, needs: made when first needed. */
+interface Uncommon {
+  /** A result with errors for graphql-ws, before it asked for it. */
+  handed: ExecutionResult | null;
+  /** Results that came while a handed one waits for graphql-ws (paused). */
+  backlog: ExecutionResult[];
+  paused: boolean;
+  /** The queue ended: end once nothing is pending or paused (with this failure, if any). */
+  endWhenDone: { error: unknown } | null;
+  /** The failure to report to graphql-ws's next(). */
+  failure: unknown;
+}
+
+// Thousands of these sit idle (one per subscription): few fields, no closures, no per-stream arrays.
 export class DirectResults implements AsyncIterableIterator<ExecutionResult>, QueueConsumer<unknown> {
   /** Events joined whose result has not come back yet. */
   private pending = 0;
-  /** The queue ended while results were pending: end after them (with this failure, if any). */
-  private endWhenDone: { error: unknown } | null = null;
-  /** graphql-ws's pending next(). */
-  private waiter: Waiter | null = null;
-  /** A result with errors for graphql-ws, before it asked for it. */
-  private handed: ExecutionResult | null = null;
-  /** Results that came while a handed one waits for graphql-ws (paused). */
-  private backlog: ExecutionResult[] | null = null;
-  private paused = false;
+  /** graphql-ws's pending next(), as its two settle functions (no object around them). */
+  private resolveNext: ((result: IteratorResult<ExecutionResult>) => void) | null = null;
+  private rejectNext: ((error: unknown) => void) | null = null;
   private ended = false;
-  private failure: unknown = null;
+  private uncommon: Uncommon | null = null;
 
   constructor(
     private readonly queue: EventQueue<unknown>,
     readonly args: ExecutionArgs,
     /** The operation's sharing key. */
     readonly key: string,
-    private readonly transport: Required<Pick<Transport, "sendNext">>,
     private readonly delivery: DirectDelivery,
   ) {
     delivery.opened(args);
     queue.consume(this);
+  }
+
+  private get state(): Uncommon {
+    return (this.uncommon ??= { handed: null, backlog: [], paused: false, endWhenDone: null, failure: null });
   }
 
   /** The hub pushed an event (QueueConsumer). */
@@ -67,12 +87,13 @@ export class DirectResults implements AsyncIterableIterator<ExecutionResult>, Qu
 
   /** The queue ended (QueueConsumer): after the results still pending or waiting. */
   end(error: unknown): void {
-    this.endWhenDone = { error };
+    this.state.endWhenDone = { error };
     this.finishWhenDone();
   }
 
   private finishWhenDone(): void {
-    if (this.endWhenDone && this.pending === 0 && !this.paused) this.finish(this.endWhenDone.error);
+    const state = this.uncommon;
+    if (state?.endWhenDone && this.pending === 0 && !state.paused) this.finish(state.endWhenDone.error);
   }
 
   /** An event's result for this subscriber, in event order; false when nothing was written. */
@@ -91,37 +112,40 @@ export class DirectResults implements AsyncIterableIterator<ExecutionResult>, Qu
 
   private accept(result: ExecutionResult): boolean {
     if (this.ended) return false;
-    if (this.paused) {
-      (this.backlog ??= []).push(result);
+    if (this.uncommon?.paused) {
+      this.uncommon.backlog.push(result);
       return false;
     }
     if (result.errors?.length) {
       this.handOver(result);
       return false;
     }
-    return this.transport.sendNext(this.delivery.jsonOf(result));
+    const transport = (this.args.contextValue as { transport: Required<Transport> }).transport;
+    return transport.sendNext((this.args as OperationArgs).operationId!, this.delivery.jsonOf(result));
   }
 
   /** Gives graphql-ws a result through next(); what follows waits until it asks again. */
   private handOver(result: ExecutionResult): void {
-    this.paused = true;
-    const waiter = this.waiter;
-    this.waiter = null;
-    if (waiter) waiter.resolve({ value: result, done: false });
-    else this.handed = result;
+    const state = this.state;
+    state.paused = true;
+    const resolve = this.resolveNext;
+    this.resolveNext = this.rejectNext = null;
+    if (resolve) resolve({ value: result, done: false });
+    else state.handed = result;
   }
 
   /** graphql-ws sent the handed result: go on with what waited meanwhile. */
   private unpause(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    const backlog = this.backlog ?? [];
-    this.backlog = null;
+    const state = this.uncommon;
+    if (!state?.paused) return;
+    state.paused = false;
+    const backlog = state.backlog;
+    state.backlog = [];
     for (let i = 0; i < backlog.length; i++) {
       this.accept(backlog[i]!);
-      if (this.paused) {
+      if (state.paused) {
         // Paused again: the rest waits for the next round.
-        this.backlog = backlog.slice(i + 1).concat(this.backlog ?? []);
+        state.backlog = backlog.slice(i + 1).concat(state.backlog);
         return;
       }
     }
@@ -131,37 +155,40 @@ export class DirectResults implements AsyncIterableIterator<ExecutionResult>, Qu
   private finish(error: unknown): void {
     if (this.ended) return;
     this.stop();
-    this.failure = error ?? null;
-    const waiter = this.waiter;
-    this.waiter = null;
-    if (waiter) this.settle(waiter);
+    if (error) this.state.failure = error;
+    const resolve = this.resolveNext;
+    const reject = this.rejectNext;
+    this.resolveNext = this.rejectNext = null;
+    if (resolve && reject) this.settle(resolve, reject);
   }
 
-  private settle(waiter: Waiter): void {
-    const failure = this.failure;
-    this.failure = null;
-    if (failure) waiter.reject(failure);
-    else waiter.resolve(DONE);
+  private settle(resolve: (result: IteratorResult<ExecutionResult>) => void, reject: (error: unknown) => void): void {
+    const failure = this.uncommon?.failure;
+    if (this.uncommon) this.uncommon.failure = null;
+    if (failure) reject(failure);
+    else resolve(DONE);
   }
 
   private stop(): void {
     if (this.ended) return;
     this.ended = true;
-    this.backlog = null;
+    if (this.uncommon) this.uncommon.backlog = [];
     this.delivery.closed(this.args);
   }
 
   next(): Promise<IteratorResult<ExecutionResult>> {
-    const handed = this.handed;
+    const handed = this.uncommon?.handed;
     if (handed) {
-      this.handed = null;
+      this.uncommon!.handed = null;
       return Promise.resolve({ value: handed, done: false });
     }
     this.unpause();
     return new Promise((resolve, reject) => {
-      const waiter = { resolve, reject };
-      if (this.ended) this.settle(waiter);
-      else this.waiter = waiter;
+      if (this.ended) this.settle(resolve, reject);
+      else {
+        this.resolveNext = resolve;
+        this.rejectNext = reject;
+      }
     });
   }
 
@@ -169,9 +196,9 @@ export class DirectResults implements AsyncIterableIterator<ExecutionResult>, Qu
   async return(): Promise<IteratorResult<ExecutionResult>> {
     this.stop();
     await this.queue.return();
-    const waiter = this.waiter;
-    this.waiter = null;
-    waiter?.resolve(DONE);
+    const resolve = this.resolveNext;
+    this.resolveNext = this.rejectNext = null;
+    resolve?.(DONE);
     return DONE;
   }
 

@@ -5,9 +5,8 @@
 // subscriber to pull the event executes it and the others receive the same result object. Each
 // subscriber still pulls only from its own stream, in order; the memo never pushes anything.
 import { createSourceEventStream, execute, type DocumentNode, type ExecutionArgs, type ExecutionResult } from "graphql";
-import type { Context } from "../context.js";
 import { EventQueue } from "../realtime/event-queue.js";
-import { DirectResults, type DirectDelivery } from "./direct-results.js";
+import { DirectResults, directTarget, type DirectDelivery } from "./direct-results.js";
 import { EventGroups } from "./event-groups.js";
 import type { ShareabilityAnalyser } from "./shareable.js";
 import type { SharedResults } from "./shared-results.js";
@@ -126,9 +125,8 @@ export class EventSubscribe implements DirectDelivery {
     const key = this.keyOf(args);
     // A shareable operation over a transport that writes frames itself (graphql-ws): each event
     // goes from the hub's queue straight to the socket.
-    const transport = (args.contextValue as Partial<Context> | undefined)?.transport;
-    if (key !== null && transport?.sendNext && iterator instanceof EventQueue) {
-      return new DirectResults(iterator, args, key, transport as Required<Pick<typeof transport, "sendNext">>, this);
+    if (key !== null && iterator instanceof EventQueue && directTarget(args)) {
+      return new DirectResults(iterator, args, key, this);
     }
     return new EventResults(iterator, args, key, this);
   };

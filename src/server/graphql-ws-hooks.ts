@@ -6,6 +6,7 @@ import type { ServerOptions } from "graphql-ws";
 import type { AuthenticateInput } from "../auth/authenticate.js";
 import type { Context, Transport } from "../context.js";
 import { ChatError } from "../errors.js";
+import type { OperationArgs } from "../execution/direct-results.js";
 import type { SharedResults } from "../execution/shared-results.js";
 import type { User } from "../generated/sqlite/client.js";
 import { runInRequestScope } from "../logger.js";
@@ -30,8 +31,8 @@ export interface GraphqlWsHookOptions {
 
 const SLOW_CONSUMER = "Slow consumer: resume with afterSeq";
 
-/** graphql-ws's ctx.extra: one per connection. */
-export class ConnectionState {
+/** graphql-ws's ctx.extra: one per connection, also the transport of its operations' contexts. */
+export class ConnectionState implements Transport {
   viewer: User | null = null;
   /** Ids of the subscriptions this connection started (may include ended ones until pruned);
    * one id as a plain string, the common case. */
@@ -46,40 +47,22 @@ export class ConnectionState {
   disconnectSlowConsumer(): void {
     this.connection.disconnect(CloseCode.SlowConsumer, SLOW_CONSUMER);
   }
-}
 
-/** The transport of one operation's context: its connection, and its id for frames written past
- * graphql-ws (sendNext). */
-class OperationTransport implements Transport {
-  /** `{"id":…,"type":"next","payload":`, made at the first frame. */
-  private prefix: string | null = null;
-
-  constructor(
-    private readonly state: ConnectionState,
-    private readonly id: string,
-  ) {}
-
-  disconnectSlowConsumer(): void {
-    this.state.disconnectSlowConsumer();
-  }
-
-  sendNext(payloadJson: string): boolean {
-    const { connection } = this.state;
-    // What graphql-ws's onNext hook below checks before each of its frames.
-    if (connection.bufferedAmount > this.state.maxBufferedBytes) {
+  sendNext(operationId: string, payloadJson: string): boolean {
+    // What the onNext hook below checks before each of graphql-ws's frames.
+    if (this.connection.bufferedAmount > this.maxBufferedBytes) {
       this.disconnectSlowConsumer();
       return false;
     }
     // graphql-ws's own frame, field for field: {"id":…,"type":"next","payload":…}.
-    this.prefix ??= `{"id":${JSON.stringify(this.id)},"type":"next","payload":`;
-    return connection.sendFrame(`${this.prefix}${payloadJson}}`);
+    return this.connection.sendFrame(`{"id":${JSON.stringify(operationId)},"type":"next","payload":${payloadJson}}`);
   }
 }
 
 type Params = Record<string, unknown> | undefined;
 
 /** The arguments we hand graphql-ws for an operation, carrying Yoga's execute and subscribe. */
-type EnvelopedArgs = ExecutionArgs & {
+type EnvelopedArgs = ExecutionArgs & OperationArgs & {
   contextValue: Context;
   rootValue: { execute(args: ExecutionArgs): unknown; subscribe(args: ExecutionArgs): unknown };
 };
@@ -132,7 +115,7 @@ export function graphqlWsHooks(options: GraphqlWsHookOptions): ServerOptions<Par
       const state = ctx.extra;
       // Yoga starts from our context (instead of merging one into its own object), which keeps
       // the context's lazy members lazy.
-      const context = options.createContext(state.viewer, new OperationTransport(state, id));
+      const context = options.createContext(state.viewer, state);
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped(context);
       let document;
       try {
@@ -159,6 +142,8 @@ export function graphqlWsHooks(options: GraphqlWsHookOptions): ServerOptions<Par
         operationName: payload.operationName,
         variableValues: payload.variables,
         contextValue: (await contextFactory()) as Context,
+        // For frames written past graphql-ws (direct delivery): an argument field, not an object per operation.
+        operationId: id,
         rootValue:
           enveloped?.execute === execute && enveloped.subscribe === subscribe ? enveloped : (enveloped = { execute, subscribe }),
       };
