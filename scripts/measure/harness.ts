@@ -59,17 +59,6 @@ export function token(userId: string): Promise<string> {
   return signed;
 }
 
-export async function gql(url: string, userId: string, query: string, variables: Record<string, unknown> = {}) {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${await token(userId)}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
-
 export interface RawConnection {
   socket: WebSocket;
   subscribe(id: string, query: string, variables?: Record<string, unknown>): void;

@@ -1,6 +1,6 @@
-// The server side of the measurement scripts, run in its own process (forked by harness.ts with
-// --expose-gc) so that its heap and CPU are not mixed with the clients'. It answers requests
-// over the IPC channel: heap after a full GC, CPU used so far, subscriber counts, a heap snapshot.
+// The server side of measure-connections.ts, run in its own process (forked by harness.ts with
+// --expose-gc) so that its heap is not mixed with the clients'. It answers requests over the IPC
+// channel: heap after a full GC, subscriber counts, a heap snapshot.
 // It runs the compiled server (dist/, `npx tsc`), as `npm start` does: tsx compiles with esbuild's
 // keepNames, which gives every closure an own `name` property and inflates the heap per closure.
 // MEASURE_DIST names another compiled tree (e.g. of an older commit) to compare with.
@@ -8,22 +8,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { Session } from "node:inspector/promises";
-import { writeFileSync } from "node:fs";
 import { writeHeapSnapshot } from "node:v8";
 import type * as ChatServerModule from "../../src/chat-server.js";
 
 export type Request =
   | { type: "heap" }
-  | { type: "cpu" }
   | { type: "viewers"; userIds: string[] }
   | { type: "listeners"; roomId: string }
   | { type: "snapshot"; path: string }
-  /** Starts the CPU profiler; profile-stop writes what it sampled to `path` (.cpuprofile). */
-  | { type: "profile-start" }
-  | { type: "profile-stop"; path: string }
-  /** Publishes `count` typing events of `userId` in the room, `rate` a second, through the hub. */
-  | { type: "typing"; roomId: string; userId: string; count: number; rate: number }
   | { type: "stop" };
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -46,8 +38,6 @@ async function main(): Promise<void> {
   });
   const { url } = await server.start();
 
-  const profiler = new Session();
-  profiler.connect();
   const answer = async (request: Request): Promise<unknown> => {
     switch (request.type) {
       case "heap":
@@ -57,31 +47,12 @@ async function main(): Promise<void> {
           await new Promise((resolve) => setImmediate(resolve));
         }
         return process.memoryUsage();
-      case "cpu":
-        return process.cpuUsage();
       case "viewers":
         return request.userIds.filter((id) => server.realtime.userListenerCount(id) > 0).length;
       case "listeners":
         return server.realtime.listenerCount(request.roomId);
       case "snapshot":
         return writeHeapSnapshot(request.path);
-      case "profile-start":
-        await profiler.post("Profiler.enable");
-        return profiler.post("Profiler.start");
-      case "profile-stop": {
-        const { profile } = await profiler.post("Profiler.stop");
-        writeFileSync(request.path, JSON.stringify(profile));
-        return request.path;
-      }
-      case "typing": {
-        const started = Date.now();
-        for (let n = 0; n < request.count; n++) {
-          const wait = started + (n * 1000) / request.rate - Date.now();
-          if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-          server.realtime.publishRoom({ kind: "TYPING", roomId: request.roomId, userId: request.userId });
-        }
-        return request.count;
-      }
       case "stop":
         await server.stop();
         rmSync(dataDir, { recursive: true, force: true });
