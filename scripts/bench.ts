@@ -487,8 +487,8 @@ async function main(): Promise<void> {
       "window only. PostgreSQL and Redis are separate processes, shown in their own rows.",
     "bare ws stores nothing (its sends are not durable) and checks no token: it is the floor under any " +
       "Node WebSocket server, not a like-for-like chat server. The Socket.IO baseline trusts the handshake for " +
-      "identity and membership; the project verifies a JWT and asks its PermissionHandler, and writes " +
-      "notifications (ENABLE_NOTIFICATIONS defaults to true).",
+      "identity and membership; the project verifies a JWT, asks its PermissionHandler, and keeps " +
+      "notifications (ENABLE_NOTIFICATIONS defaults to true; new-message ones need no row).",
     ...notes,
   );
   for (const run of runs.filter((run) => run.serverLog)) {
