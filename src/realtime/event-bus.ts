@@ -1,7 +1,8 @@
-// The transport of events between instances: in process, or Redis pub/sub
-// (@graphql-yoga/redis-event-target) when REDIS_URL is set. Redis only carries the signal:
-// messages live in the database, so a client that misses events resumes with afterSeq.
-import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+// The transport of events between instances: in process, or Redis pub/sub (ioredis) when
+// REDIS_URL is set. Redis only carries the signal: messages live in the database, so a client that
+// misses events resumes with afterSeq. (Not @graphql-yoga/redis-event-target: it made an Event
+// object per delivered message and kept a callback set per topic, and left SUBSCRIBE's promise
+// unchecked; the topic map below serves both buses.)
 import type { Redis as RedisClient } from "ioredis";
 
 export type BusListener = (payload: unknown) => void;
@@ -15,41 +16,26 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-interface MinimalEventTarget {
-  addEventListener(type: string, listener: (event: Event) => void): void;
-  removeEventListener(type: string, listener: (event: Event) => void): void;
-  dispatchEvent(event: Event): boolean;
-}
-
-function busOver(target: MinimalEventTarget, close: () => Promise<void>, ping: () => Promise<void>): EventBus {
-  return {
-    publish(topic, payload) {
-      target.dispatchEvent(new CustomEvent(topic, { detail: payload }));
-    },
-    subscribe(topic, listener) {
-      const handler = (event: Event) => listener((event as CustomEvent).detail);
-      target.addEventListener(topic, handler);
-      return () => target.removeEventListener(topic, handler);
-    },
-    ping,
-    close,
-  };
-}
-
 /**
- * In process: a map from topic to its listener, or to its listeners once there are several. Each
- * viewerEvents subscription listens on its user's topic, and an EventTarget costs every listener a
- * handler closure and a listener record (and every publish an Event); most topics have one
- * listener. Dispatch matches EventTarget's: in subscription order, synchronously, skipping a
- * listener unsubscribed meanwhile, and a listener's exception does not reach the publisher.
+ * The listeners of each topic in this process: a map from topic to its listener, or to its
+ * listeners once there are several. Each viewerEvents subscription listens on its user's topic,
+ * and an EventTarget costs every listener a handler closure and a listener record (and every
+ * publish an Event); most topics have one listener. Dispatch matches EventTarget's: in
+ * subscription order, synchronously, skipping a listener unsubscribed meanwhile, and a listener's
+ * exception does not reach the publisher. `onFirst` and `onLast` tell when a topic gains its first
+ * listener and loses its last (the Redis bus subscribes and unsubscribes the channel then).
  */
-export function createMemoryBus(): EventBus {
-  const topics = new Map<string, BusListener | readonly BusListener[]>();
-  const isSubscribed = (topic: string, listener: BusListener) => {
-    const current = topics.get(topic);
+class LocalTopics {
+  private readonly topics = new Map<string, BusListener | readonly BusListener[]>();
+
+  constructor(private readonly hooks: { onFirst?(topic: string): void; onLast?(topic: string): void } = {}) {}
+
+  private isSubscribed(topic: string, listener: BusListener): boolean {
+    const current = this.topics.get(topic);
     return current === listener || (Array.isArray(current) && current.includes(listener));
-  };
-  const call = (listener: BusListener, payload: unknown) => {
+  }
+
+  private static call(listener: BusListener, payload: unknown): void {
     try {
       listener(payload);
     } catch (error) {
@@ -58,31 +44,43 @@ export function createMemoryBus(): EventBus {
         throw error;
       });
     }
-  };
+  }
+
+  dispatch(topic: string, payload: unknown): void {
+    const listeners = this.topics.get(topic);
+    if (typeof listeners === "function") return LocalTopics.call(listeners, payload);
+    // The array is never changed in place, so this is a snapshot.
+    for (const listener of listeners ?? []) if (this.isSubscribed(topic, listener)) LocalTopics.call(listener, payload);
+  }
+
+  add(topic: string, listener: BusListener): () => void {
+    const current = this.topics.get(topic);
+    this.topics.set(topic, current === undefined ? listener : ([] as BusListener[]).concat(current, listener));
+    if (current === undefined) this.hooks.onFirst?.(topic);
+    let subscribed = true;
+    return () => {
+      if (!subscribed) return;
+      subscribed = false;
+      const now = this.topics.get(topic);
+      if (now === listener) {
+        this.topics.delete(topic);
+        this.hooks.onLast?.(topic);
+      } else if (Array.isArray(now) && now.includes(listener)) {
+        // This subscription's entry only, should the same function be subscribed twice.
+        const at = now.indexOf(listener);
+        const left = now.slice(0, at).concat(now.slice(at + 1));
+        this.topics.set(topic, left.length === 1 ? left[0]! : left);
+      }
+    };
+  }
+}
+
+/** In process: publishing is dispatching to this process's listeners. */
+export function createMemoryBus(): EventBus {
+  const topics = new LocalTopics();
   return {
-    publish(topic, payload) {
-      const listeners = topics.get(topic);
-      if (typeof listeners === "function") return call(listeners, payload);
-      // The array is never changed in place, so this is a snapshot.
-      for (const listener of listeners ?? []) if (isSubscribed(topic, listener)) call(listener, payload);
-    },
-    subscribe(topic, listener) {
-      const current = topics.get(topic);
-      topics.set(topic, current === undefined ? listener : ([] as BusListener[]).concat(current, listener));
-      let subscribed = true;
-      return () => {
-        if (!subscribed) return;
-        subscribed = false;
-        const now = topics.get(topic);
-        if (now === listener) topics.delete(topic);
-        else if (Array.isArray(now) && now.includes(listener)) {
-          // This subscription's entry only, should the same function be subscribed twice.
-          const at = now.indexOf(listener);
-          const left = now.slice(0, at).concat(now.slice(at + 1));
-          topics.set(topic, left.length === 1 ? left[0]! : left);
-        }
-      };
-    },
+    publish: (topic, payload) => topics.dispatch(topic, payload),
+    subscribe: (topic, listener) => topics.add(topic, listener),
     ping: async () => {},
     close: async () => {},
   };
@@ -113,7 +111,22 @@ export async function createRedisBus({ url, onError, onReady }: RedisBusOptions)
   // wait in its offline queue, and /ready answers 503 until both connections are up.
   await Promise.all(clients.map((client) => client.connect().catch(() => {})));
   const [publishClient, subscribeClient] = clients as [RedisClient, RedisClient];
-  const target = createRedisEventTarget({ publishClient, subscribeClient }) as unknown as MinimalEventTarget;
+  // A channel is subscribed while this process has a listener on its topic. A failed SUBSCRIBE
+  // (Redis away) is reported; ioredis subscribes its channels again when it reconnects.
+  const report = (what: string) => (error: Error) => onError?.(new Error(`redis ${what}: ${error.message}`));
+  const topics = new LocalTopics({
+    onFirst: (topic) => void subscribeClient.subscribe(topic).catch(report(`SUBSCRIBE ${topic}`)),
+    onLast: (topic) => void subscribeClient.unsubscribe(topic).catch(report(`UNSUBSCRIBE ${topic}`)),
+  });
+  subscribeClient.on("message", (topic: string, message: string) => {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(message);
+    } catch {
+      return onError?.(new Error(`redis: a message on ${topic} is not JSON`));
+    }
+    topics.dispatch(topic, payload);
+  });
   const close = async () => {
     // QUIT would wait in the offline queue of a connection that is down.
     await Promise.all(
@@ -128,5 +141,10 @@ export async function createRedisBus({ url, onError, onReady }: RedisBusOptions)
     if (down) throw new Error(`redis connection is ${down.status}`);
     await publishClient.ping();
   };
-  return busOver(target, close, ping);
+  return {
+    publish: (topic, payload) => void publishClient.publish(topic, JSON.stringify(payload)).catch(report(`PUBLISH ${topic}`)),
+    subscribe: (topic, listener) => topics.add(topic, listener),
+    ping,
+    close,
+  };
 }
