@@ -1,6 +1,7 @@
 // Permissions are remembered per instance but never outlive a change: every change of who may do
-// what bumps the room's accessVersion in its own transaction, each check reads the room fresh,
-// and a send is stored only if the version it was allowed on is still current.
+// what bumps the room's accessVersion in its own transaction, each check reads the room fresh
+// (a send may start from this instance's last snapshot of it), and a send is stored only if the
+// version it was allowed on is still current.
 import { afterAll, describe, expect, it } from "vitest";
 import { PermissionHandler, type Room, type User } from "../src/index.js";
 import { removeMembers } from "../src/db/memberships.js";
@@ -28,6 +29,8 @@ describe.each(PROVIDERS)("access versions on %s", (provider) => {
     await ok(server, "ann", `mutation($r: ID!) { removeMember(roomId: $r, userId: "ben") { id } }`, { r: roomId });
     expect(await codeOf(server, "ben", SEND, { r: roomId, c: "too late" })).toBe("FORBIDDEN");
     expect(await codeOf(server, "ben", HISTORY, { r: roomId })).toBe("FORBIDDEN");
+    // Typing stores nothing, so nothing re-checks it later: it is decided on a fresh room row.
+    expect(await codeOf(server, "ben", `mutation($r: ID!) { setTyping(roomId: $r) }`, { r: roomId })).toBe("FORBIDDEN");
     // Locking the group is a change of permissions too.
     await ok(server, "ann", `mutation($r: ID!) { addMember(roomId: $r, userId: "ben") { id } }`, { r: roomId });
     await sendMessage(server, "ben", roomId, "back");

@@ -3,6 +3,7 @@
 // share one shape, so the rest of the code is written once against the `Db` type below.
 import type { PrismaClient as SqliteClient } from "../generated/sqlite/client.js";
 import type { HotPath } from "./sql/hot-path.js";
+import { withRoomSnapshots } from "./sql/room-snapshots.js";
 
 /** The database client every data function takes. Typed as the SQLite client: code written
  * against it uses only what both providers support. */
@@ -79,7 +80,7 @@ export async function createDatabase(url: string, onQuery?: QueryListener): Prom
     return {
       provider: "sqlite",
       db,
-      hotPath: createSqliteHotPath(connection, onQuery),
+      hotPath: withRoomSnapshots(createSqliteHotPath(connection, onQuery)),
       // The hot path runs on Prisma's connection, which Prisma opens here.
       open: async () => {
         await db.$connect();
@@ -110,6 +111,6 @@ export async function createDatabase(url: string, onQuery?: QueryListener): Prom
     await db.$disconnect();
     await pool.end();
   };
-  const hotPath = createPostgresHotPath(pool, target.schema, onQuery);
+  const hotPath = withRoomSnapshots(createPostgresHotPath(pool, target.schema, onQuery));
   return { provider: "postgresql", db, hotPath, open: () => db.$connect(), close };
 }

@@ -40,8 +40,19 @@ export class PermissionGate {
     return this.once(`send:${roomId}`, (h, v) => h.haveSendMessagePermission(v, { roomId }));
   }
 
-  /** Asks again, for a send whose room changed after it was allowed. */
+  /** The check of a sendMessage, whose insert compares the room's accessVersion: it may start
+   * from this instance's snapshot of the room. The insert catches an outdated "yes"; an outdated
+   * "no" is caught here, by asking again on a fresh row before refusing. */
+  sendMessage(roomId: string): Promise<RoomCheck> {
+    return this.once(`send-insert:${roomId}`, async (h, v) => {
+      const answer = await h.haveSendMessagePermission(v, { roomId, insertChecksAccessVersion: true });
+      return answer[0] ? answer : this.send(roomId);
+    });
+  }
+
+  /** Asks again, on a fresh room row, for a send whose room changed after it was allowed. */
   sendAgain(roomId: string): Promise<RoomCheck> {
+    this.memo.delete(`send-insert:${roomId}`);
     this.memo.delete(`send:${roomId}`);
     return this.send(roomId);
   }

@@ -34,6 +34,10 @@ export const DEFAULT_ADMIN_NAMES: Readonly<AdminNames> = Object.freeze({ group: 
 export interface SendMessageData {
   roomId?: string;
   messageId?: string;
+  /** Set by the server when the answer decides a sendMessage, whose insert is refused if the
+   * room's accessVersion moved since: the check may then start from this instance's last
+   * snapshot of the room instead of reading it (the send is decided again if it was outdated). */
+  insertChecksAccessVersion?: boolean;
 }
 
 /** What a handler is constructed with, once per request. */
@@ -196,7 +200,14 @@ export class PermissionHelpers {
   }
 
   protected async _roomOf(data: SendMessageData): Promise<Room> {
-    if (data.roomId !== undefined) return this._getRoom(data.roomId);
+    if (data.roomId !== undefined) {
+      // Only when reading a room is ours: a subclass's _getRoom is always asked.
+      const snapshot = data.insertChecksAccessVersion && this.hotPath && this._getRoom === PermissionHelpers.prototype._getRoom;
+      if (!snapshot) return this._getRoom(data.roomId);
+      const room = await this.hotPath!.roomForSend(checkId(data.roomId, "room"));
+      if (!room) throw new NotFoundError();
+      return room;
+    }
     if (data.messageId !== undefined) {
       const [message] = await this._getMessages([checkId(data.messageId, "message")]);
       return this._getRoom(message!.roomId);

@@ -19,6 +19,8 @@ export interface AuthScopes {
   roomMember: string;
   /** haveSendMessagePermission(viewer, { roomId }) */
   canSendTo: string;
+  /** haveSendMessagePermission(viewer, { roomId, insertChecksAccessVersion }), for sendMessage */
+  canSendMessageTo: string;
   /** haveRoomPermissionsToAddOrRemoveMembers(viewer, roomId, "add_new") */
   canAddMembers: string;
   /** haveRoomPermissionsToAddOrRemoveMembers(viewer, roomId, "remove") */
@@ -39,6 +41,7 @@ export interface AuthScopes {
 const REFUSALS: Record<Exclude<keyof AuthScopes, "authenticated">, string> = {
   roomMember: "You are not a member of this room.",
   canSendTo: "You may not send messages to this room.",
+  canSendMessageTo: "You may not send messages to this room.",
   canAddMembers: "You may not add members to this room.",
   canRemoveMembers: "You may not remove members from this room.",
   roomAdmin: "You are not an admin of this room.",
@@ -89,6 +92,7 @@ export const builder = new SchemaBuilder<{
         authenticated: signedIn,
         roomMember: (roomId) => signedIn && context.gate.room(roomId).then(allowed),
         canSendTo: (roomId) => signedIn && context.gate.send(roomId).then(allowed),
+        canSendMessageTo: (roomId) => signedIn && context.gate.sendMessage(roomId).then(allowed),
         canAddMembers: (roomId) => signedIn && context.gate.members(roomId, "add_new").then(allowed),
         canRemoveMembers: (roomId) => signedIn && context.gate.members(roomId, "remove").then(allowed),
         roomAdmin: ({ roomId, action }) => signedIn && context.gate.admin(roomId, action).then(allowed),

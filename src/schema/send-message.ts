@@ -171,7 +171,7 @@ const STALE_RETRIES = 3;
 /** Stores the message under the permission decided on the room's current accessVersion: when a
  * change commits between the check and the insert, the check runs again (and may refuse). */
 async function storeAllowed(context: Context, roomId: string, input: SendArgs): Promise<{ sent: messages.SentMessage; room: Room }> {
-  let [, room] = await context.gate.send(roomId);
+  let [, room] = await context.gate.sendMessage(roomId);
   const message = await newMessage(context, room.id, input);
   for (let attempt = 0; ; attempt++) {
     try {
@@ -201,7 +201,7 @@ builder.mutationFields((t) => ({
     type: MessageRef,
     description: "Posts a message (a reply, a forward, with attachments) and notifies the other members.",
     args: { input: t.arg({ type: SendMessageInput, required: true, description: "The message." }) },
-    authScopes: (_root, args) => ({ canSendTo: String(args.input.roomId) }),
+    authScopes: (_root, args) => ({ canSendMessageTo: String(args.input.roomId) }),
     resolve: async (_root, { input }, context) => {
       // Before any write; every authorised call counts, a retry with a used clientMsgId too.
       const perMinute = context.config.RATE_LIMIT_MESSAGES_PER_MINUTE;

@@ -63,6 +63,9 @@ export type SendOutcome =
 export interface HotPath {
   /** The room row, fresh. */
   room(roomId: string): Promise<Room | null>;
+  /** For deciding a send only: the room as this instance last saw it, else fresh. The send's
+   * insert compares its accessVersion (room-snapshots.ts). */
+  roomForSend(roomId: string): Promise<Room | null>;
   memberAccess(roomId: string, userId: string): Promise<MemberAccess>;
   /** The listed messages that are not deleted (missing ones are left out). */
   liveMessages(ids: readonly string[]): Promise<MessageOwner[]>;

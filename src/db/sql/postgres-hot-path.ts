@@ -146,6 +146,9 @@ export function createPostgresHotPath(pool: pg.Pool, schema: string, onStatement
       const [row] = await query(pool, "room", [roomId]);
       return row ? roomFromRow(row, READ) : null;
     },
+    roomForSend(roomId) {
+      return this.room(roomId);
+    },
     async memberAccess(roomId, userId) {
       return groupAccess(await query<{ kind: string; value: string }>(pool, "memberAccess", [roomId, userId]));
     },

@@ -168,6 +168,9 @@ export function createSqliteHotPath(connection: SqliteConnection, onStatement?: 
       const row = timed("room", (s) => s.get(roomId)) as Record<string, unknown> | undefined;
       return row ? roomFromRow(row, READ) : null;
     },
+    roomForSend(roomId) {
+      return this.room(roomId);
+    },
     async memberAccess(roomId, userId) {
       return groupAccess(timed("memberAccess", (s) => s.all({ room: roomId, user: userId })) as Array<{ kind: string; value: string }>);
     },
