@@ -12,8 +12,14 @@ export function idsArg(ids: readonly string[], field: string, what: "room" | "me
   return [...new Set(ids.map((id) => checkId(id, what)))];
 }
 
-/** A string of at most `max` characters; trimmed; `required` refuses an empty result. */
+/** String.prototype.isWellFormed: in Node 20, though not in the ES2023 typings this project uses. */
+const isWellFormed = (value: string) => (value as string & { isWellFormed(): boolean }).isWellFormed();
+
+/** A string of at most `max` characters; trimmed; `required` refuses an empty result. A lone
+ * UTF-16 surrogate is refused: no database stores it as given (SQLite and PostgreSQL would each
+ * store a different replacement), so what a client was answered would not be what was kept. */
 export function textArg(value: string, field: string, max: number, required = false): string {
+  if (!isWellFormed(value)) throw new BadUserInputError(`${field} is not valid Unicode (a lone surrogate).`, field);
   const text = value.trim();
   if (text.length > max) throw new BadUserInputError(`${field} may be at most ${max} characters.`, field);
   if (required && text.length === 0) throw new BadUserInputError(`${field} must not be empty.`, field);
