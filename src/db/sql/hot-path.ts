@@ -60,12 +60,10 @@ export type SendOutcome =
   /** Anything else; nothing of this send was written. */
   | { kind: "failed"; error: unknown };
 
-export interface HotPath {
+/** The statements one provider implements. */
+export interface HotPathStatements {
   /** The room row, fresh. */
   room(roomId: string): Promise<Room | null>;
-  /** For deciding a send only: the room as this instance last saw it, else fresh. The send's
-   * insert compares its accessVersion (room-snapshots.ts). */
-  roomForSend(roomId: string): Promise<Room | null>;
   memberAccess(roomId: string, userId: string): Promise<MemberAccess>;
   /** The listed messages that are not deleted (missing ones are left out). */
   liveMessages(ids: readonly string[]): Promise<MessageOwner[]>;
@@ -75,6 +73,13 @@ export interface HotPath {
   insertMessages(sends: readonly PendingSend[]): Promise<SendOutcome[]>;
   /** Stores one send, in a transaction shared with the sends around it (group-commit.ts). */
   storeMessage(send: PendingSend): Promise<SendOutcome>;
+}
+
+/** The statements with the rooms this instance last saw (room-snapshots.ts). */
+export interface HotPath extends HotPathStatements {
+  /** For deciding a send only: the room as this instance last saw it, else fresh. The send's
+   * insert compares its accessVersion. */
+  roomForSend(roomId: string): Promise<Room | null>;
 }
 
 /** Called after every statement (query logging, and tests that count statements). */

@@ -11,7 +11,7 @@ import {
   roomFromRow,
   ROOM_COLUMNS,
   storedMessage,
-  type HotPath,
+  type HotPathStatements,
   type PendingSend,
   type SendOutcome,
   type StatementListener,
@@ -86,7 +86,7 @@ function classify(error: unknown): SendOutcome {
   return { kind: "failed", error };
 }
 
-export function createPostgresHotPath(pool: pg.Pool, schema: string, onStatement?: StatementListener): HotPath {
+export function createPostgresHotPath(pool: pg.Pool, schema: string, onStatement?: StatementListener): HotPathStatements {
   const sql: Sql = statements(schema);
   const query = async <R extends Record<string, unknown>>(on: Queryable, name: keyof Sql, values: unknown[]) => {
     const started = onStatement ? performance.now() : 0;
@@ -145,9 +145,6 @@ export function createPostgresHotPath(pool: pg.Pool, schema: string, onStatement
     async room(roomId) {
       const [row] = await query(pool, "room", [roomId]);
       return row ? roomFromRow(row, READ) : null;
-    },
-    roomForSend(roomId) {
-      return this.room(roomId);
     },
     async memberAccess(roomId, userId) {
       return groupAccess(await query<{ kind: string; value: string }>(pool, "memberAccess", [roomId, userId]));

@@ -4,12 +4,12 @@
 // again on a fresh row. So a warm send reads nothing before its insert, and no snapshot can
 // extend a revoked permission. Every other check reads the room fresh.
 import type { Room } from "../../generated/sqlite/client.js";
-import type { HotPath, PendingSend, SendOutcome } from "./hot-path.js";
+import type { HotPath, HotPathStatements, PendingSend, SendOutcome } from "./hot-path.js";
 
 /** Rooms remembered; the least recently used goes first. */
 const ROOM_SNAPSHOTS = 10_000;
 
-export function withRoomSnapshots(hotPath: HotPath): HotPath {
+export function withRoomSnapshots(hotPath: HotPathStatements): HotPath {
   const rooms = new Map<string, Room>();
   const remember = (room: Room) => {
     rooms.delete(room.id);

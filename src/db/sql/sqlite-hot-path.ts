@@ -11,7 +11,7 @@ import {
   roomFromRow,
   ROOM_COLUMNS,
   storedMessage,
-  type HotPath,
+  type HotPathStatements,
   type PendingSend,
   type SendOutcome,
   type StatementListener,
@@ -73,7 +73,7 @@ function classify(error: unknown): SendOutcome {
   return { kind: "failed", error };
 }
 
-export function createSqliteHotPath(connection: SqliteConnection, onStatement?: StatementListener): HotPath {
+export function createSqliteHotPath(connection: SqliteConnection, onStatement?: StatementListener): HotPathStatements {
   // Statements belong to one connection; Prisma opens a new one after a disconnect.
   const prepared = new WeakMap<Database, Statements>();
   const statements = (): Statements => {
@@ -167,9 +167,6 @@ export function createSqliteHotPath(connection: SqliteConnection, onStatement?: 
     async room(roomId) {
       const row = timed("room", (s) => s.get(roomId)) as Record<string, unknown> | undefined;
       return row ? roomFromRow(row, READ) : null;
-    },
-    roomForSend(roomId) {
-      return this.room(roomId);
     },
     async memberAccess(roomId, userId) {
       return groupAccess(timed("memberAccess", (s) => s.all({ room: roomId, user: userId })) as Array<{ kind: string; value: string }>);
