@@ -51,7 +51,6 @@ import {
   type RunResult,
   type RunSpec,
   type ScenarioName,
-  type SystemName,
   type WorkerMessage,
 } from "./bench/spec.js";
 
@@ -154,8 +153,6 @@ function parseArgs(argv: string[]) {
     redisUrl: values.get("redis-url") ?? process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379",
   };
 }
-
-type Options = ReturnType<typeof parseArgs>;
 
 /** Can taskset put processes on cores 0 and 1? Returns why not, or null. */
 function pinningProblem(): string | null {

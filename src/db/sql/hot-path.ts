@@ -96,8 +96,7 @@ export const MESSAGE_COLUMNS = [
   "isEdited", "editedAt", "isDeleted", "deletedAt", "createdAt", "updatedAt",
 ] as const;
 
-export const columnList = (columns: readonly string[], table?: string) =>
-  columns.map((column) => (table ? `${table}."${column}"` : `"${column}"`)).join(", ");
+export const columnList = (columns: readonly string[]) => columns.map((column) => `"${column}"`).join(", ");
 
 /** How a provider returns booleans, dates and JSON; the rest of a row is already right. */
 export interface ValueReaders {

@@ -21,7 +21,7 @@ import { groupCommit } from "./group-commit.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 
 /** Prisma's better-sqlite3 adapter writes DateTime as ISO-8601 with "+00:00"; text order is time order. */
-export const sqliteTime = (date: Date) => date.toISOString().replace("Z", "+00:00");
+const sqliteTime = (date: Date) => date.toISOString().replace("Z", "+00:00");
 
 const READ: ValueReaders = {
   bool: (value) => value === 1 || value === 1n || value === true,
