@@ -84,30 +84,29 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
 
   // ioredis retries every few seconds while Redis is away: log each distinct error once.
   let redisError = "";
+  const onRedisError = (error: Error) => {
+    if (error.message !== redisError) log.warn({ err: error }, `redis: ${error.message}`);
+    redisError = error.message;
+  };
+  const onRedisReady = () => {
+    if (redisError) log.info("redis: connected again");
+    redisError = "";
+  };
   const bus = config.REDIS_URL
-    ? await createRedisBus({
-        url: config.REDIS_URL,
-        onError: (error) => {
-          if (error.message !== redisError) log.warn({ err: error }, `redis: ${error.message}`);
-          redisError = error.message;
-        },
-        onReady: () => {
-          if (redisError) log.info("redis: connected again");
-          redisError = "";
-        },
-      })
+    ? await createRedisBus({ url: config.REDIS_URL, onError: onRedisError, onReady: onRedisReady })
     : createMemoryBus();
+  // One set of rate limits per server, shared by all its requests and sockets (in Redis when set).
+  const limits = await createRateLimits(config, { onRedisError, onRedisReady });
   const realtime = new RealtimeHub(bus, db, (message, error) => log.error({ err: error }, message));
   const metrics = createChatMetrics({ watchedRooms: () => realtime.watchedRooms });
   let stopping: Promise<void> | null = null;
-  // One set of rate limits per server, shared by all its requests and sockets.
   const services = {
     database,
     memberAccess: new MemberAccessCache(),
     config,
     Handler,
     realtime,
-    limits: createRateLimits(config),
+    limits,
     log,
   };
   const signIn = async (input: Parameters<Authenticate>[0]) => {
@@ -196,6 +195,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         clearInterval(idle);
         clearTimeout(cutOff);
         await realtime.close();
+        await limits.close();
         await database.close();
       })();
       return stopping;

@@ -40,10 +40,22 @@ export interface Config {
   GRAPHQL_MAX_COST: number;
   /** Largest HTTP request body and WebSocket message, in bytes. @default 65536 */
   MAX_REQUEST_BYTES: number;
-  /** sendMessage calls per user per minute (per instance). @default 60 */
+  /** sendMessage calls per user per minute (across instances when REDIS_URL is set). @default 60 */
   RATE_LIMIT_MESSAGES_PER_MINUTE: number;
-  /** react calls per user per minute (per instance). @default 120 */
+  /** react and removeReaction calls per user per minute. @default 120 */
   RATE_LIMIT_REACTIONS_PER_MINUTE: number;
+  /** editMessage and deleteMessages calls per user per minute. @default 30 */
+  RATE_LIMIT_EDITS_PER_MINUTE: number;
+  /** createOneToOneChat, createGroupChat and createChannel calls per user per minute. @default 10 */
+  RATE_LIMIT_ROOM_CREATIONS_PER_MINUTE: number;
+  /** updateRoom, deleteRoom and role and permission changes per user per minute. @default 30 */
+  RATE_LIMIT_ROOM_ADMIN_PER_MINUTE: number;
+  /** addMember(s), removeMember(s), joinRoom and leaveRoom calls per user per minute. @default 30 */
+  RATE_LIMIT_MEMBERSHIP_PER_MINUTE: number;
+  /** markRead and acknowledgeDelivery calls per user per minute. @default 600 */
+  RATE_LIMIT_READ_MARKERS_PER_MINUTE: number;
+  /** Prefix of the rate-limit counters' keys in Redis: deployments sharing one Redis need their own. @default "chat:ratelimit:" */
+  RATE_LIMIT_KEY_PREFIX: string;
   /** Concurrent subscriptions on one WebSocket connection. @default 50 */
   MAX_SUBSCRIPTIONS_PER_CONNECTION: number;
 }
@@ -101,8 +113,25 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   "MAX_REQUEST_BYTES",
   "RATE_LIMIT_MESSAGES_PER_MINUTE",
   "RATE_LIMIT_REACTIONS_PER_MINUTE",
+  "RATE_LIMIT_EDITS_PER_MINUTE",
+  "RATE_LIMIT_ROOM_CREATIONS_PER_MINUTE",
+  "RATE_LIMIT_ROOM_ADMIN_PER_MINUTE",
+  "RATE_LIMIT_MEMBERSHIP_PER_MINUTE",
+  "RATE_LIMIT_READ_MARKERS_PER_MINUTE",
+  "RATE_LIMIT_KEY_PREFIX",
   "MAX_SUBSCRIPTIONS_PER_CONNECTION",
 ];
+
+/** The write budgets' settings (calls per user per minute) and their defaults. */
+export const RATE_LIMIT_DEFAULTS = {
+  RATE_LIMIT_MESSAGES_PER_MINUTE: 60,
+  RATE_LIMIT_REACTIONS_PER_MINUTE: 120,
+  RATE_LIMIT_EDITS_PER_MINUTE: 30,
+  RATE_LIMIT_ROOM_CREATIONS_PER_MINUTE: 10,
+  RATE_LIMIT_ROOM_ADMIN_PER_MINUTE: 30,
+  RATE_LIMIT_MEMBERSHIP_PER_MINUTE: 30,
+  RATE_LIMIT_READ_MARKERS_PER_MINUTE: 600,
+} as const satisfies Partial<Record<ConfigKey, number>>;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -166,6 +195,7 @@ export function loadConfig(
   const file = readConfigFile(env, cwd);
   const get = (key: ConfigKey) => (key in overrides ? overrides[key] : pick(key, env, file));
   const dataDir = asString("DATA_DIR", get("DATA_DIR")) ?? "./data";
+  const perMinute = (key: keyof typeof RATE_LIMIT_DEFAULTS) => asCount(key, get(key), 1_000_000) ?? RATE_LIMIT_DEFAULTS[key];
   const config: Config = {
     PORT: asPort(get("PORT")) ?? 4000,
     HOST: asString("HOST", get("HOST")) ?? "127.0.0.1",
@@ -187,8 +217,14 @@ export function loadConfig(
     GRAPHQL_MAX_TOKENS: asCount("GRAPHQL_MAX_TOKENS", get("GRAPHQL_MAX_TOKENS"), 1_000_000) ?? 2_000,
     GRAPHQL_MAX_COST: asCount("GRAPHQL_MAX_COST", get("GRAPHQL_MAX_COST"), 10_000_000) ?? 5_000,
     MAX_REQUEST_BYTES: asCount("MAX_REQUEST_BYTES", get("MAX_REQUEST_BYTES"), 100 * 1024 * 1024) ?? 65_536,
-    RATE_LIMIT_MESSAGES_PER_MINUTE: asCount("RATE_LIMIT_MESSAGES_PER_MINUTE", get("RATE_LIMIT_MESSAGES_PER_MINUTE"), 1_000_000) ?? 60,
-    RATE_LIMIT_REACTIONS_PER_MINUTE: asCount("RATE_LIMIT_REACTIONS_PER_MINUTE", get("RATE_LIMIT_REACTIONS_PER_MINUTE"), 1_000_000) ?? 120,
+    RATE_LIMIT_MESSAGES_PER_MINUTE: perMinute("RATE_LIMIT_MESSAGES_PER_MINUTE"),
+    RATE_LIMIT_REACTIONS_PER_MINUTE: perMinute("RATE_LIMIT_REACTIONS_PER_MINUTE"),
+    RATE_LIMIT_EDITS_PER_MINUTE: perMinute("RATE_LIMIT_EDITS_PER_MINUTE"),
+    RATE_LIMIT_ROOM_CREATIONS_PER_MINUTE: perMinute("RATE_LIMIT_ROOM_CREATIONS_PER_MINUTE"),
+    RATE_LIMIT_ROOM_ADMIN_PER_MINUTE: perMinute("RATE_LIMIT_ROOM_ADMIN_PER_MINUTE"),
+    RATE_LIMIT_MEMBERSHIP_PER_MINUTE: perMinute("RATE_LIMIT_MEMBERSHIP_PER_MINUTE"),
+    RATE_LIMIT_READ_MARKERS_PER_MINUTE: perMinute("RATE_LIMIT_READ_MARKERS_PER_MINUTE"),
+    RATE_LIMIT_KEY_PREFIX: asString("RATE_LIMIT_KEY_PREFIX", get("RATE_LIMIT_KEY_PREFIX")) ?? "chat:ratelimit:",
     MAX_SUBSCRIPTIONS_PER_CONNECTION: asCount("MAX_SUBSCRIPTIONS_PER_CONNECTION", get("MAX_SUBSCRIPTIONS_PER_CONNECTION"), 100_000) ?? 50,
   };
   return Object.freeze(config);

@@ -45,7 +45,7 @@ export interface Context {
   transport: Transport;
   /** The operation's logger: a child of the server's, bound to the request id (`reqId`). */
   log: Logger;
-  /** The server's per-user rate limits (sendMessage, react, setTyping). */
+  /** The server's per-user write budgets; every mutation spends from one (src/rate-limits.ts). */
   limits: RateLimits;
 }
 

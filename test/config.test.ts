@@ -42,6 +42,14 @@ describe("configuration", () => {
     expect(() => loadConfig({}, { CHAT_CONFIG: "absent.json" }, dir)).toThrow(/CHAT_CONFIG names .*absent\.json/);
   });
 
+  it("reads each write budget and the Redis key prefix, with documented defaults", () => {
+    const defaults = loadConfig({}, {}, emptyDir());
+    expect(defaults).toMatchObject({ RATE_LIMIT_ROOM_CREATIONS_PER_MINUTE: 10, RATE_LIMIT_KEY_PREFIX: "chat:ratelimit:" });
+    const set = loadConfig({}, { RATE_LIMIT_EDITS_PER_MINUTE: "5", RATE_LIMIT_KEY_PREFIX: "staging:" }, emptyDir());
+    expect(set).toMatchObject({ RATE_LIMIT_EDITS_PER_MINUTE: 5, RATE_LIMIT_KEY_PREFIX: "staging:" });
+    expect(() => loadConfig({}, { RATE_LIMIT_MEMBERSHIP_PER_MINUTE: "0" }, emptyDir())).toThrow(/RATE_LIMIT_MEMBERSHIP_PER_MINUTE must be an integer from 1/);
+  });
+
   it("names the variable in every error", () => {
     const dir = emptyDir();
     expect(() => loadConfig({}, { PORT: "http" }, dir)).toThrow(/PORT must be an integer/);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { writeHeapSnapshot } from "node:v8";
 import type * as ChatServerModule from "../../src/chat-server.js";
+import { RATE_LIMIT_DEFAULTS } from "../../src/config.js";
 
 export type Request =
   | { type: "heap" }
@@ -32,8 +33,8 @@ async function main(): Promise<void> {
     DATABASE_URL: process.env.MEASURE_DATABASE_URL ?? `file:${join(dataDir, "chat.db")}`,
     JWT_SECRET: process.env.MEASURE_SECRET ?? "measure-secret",
     LOG_LEVEL: "warn",
-    RATE_LIMIT_MESSAGES_PER_MINUTE: 1_000_000,
-    RATE_LIMIT_REACTIONS_PER_MINUTE: 1_000_000,
+    // Connections are measured, not the per-user limits.
+    ...Object.fromEntries(Object.keys(RATE_LIMIT_DEFAULTS).map((key) => [key, 1_000_000])),
     MAX_SUBSCRIPTIONS_PER_CONNECTION: 50,
   });
   const { url } = await server.start();

@@ -11,6 +11,7 @@ import type { Context } from "../context.js";
 import { ForbiddenError, UnauthenticatedError } from "../errors.js";
 import type { RoomKind } from "../generated/sqlite/client.js";
 import type { AdminAction } from "../permissions/permission-helpers.js";
+import { writeBudgetPlugin } from "./write-budget-plugin.js";
 
 export interface AuthScopes {
   /** A verified user is making the request. */
@@ -78,7 +79,8 @@ export const builder = new SchemaBuilder<{
     JSON: { Input: unknown; Output: unknown };
   };
 }>({
-  plugins: [ScopeAuthPlugin],
+  // The first plugin's wrapper runs first: a mutation spends its budget before its scopes run.
+  plugins: [writeBudgetPlugin, ScopeAuthPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
     // Subscriptions are checked once, before the first event.

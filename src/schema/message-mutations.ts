@@ -7,7 +7,6 @@ import { viewerOf } from "../context.js";
 import * as messages from "../db/messages.js";
 import { NotFoundError } from "../errors.js";
 import { LIMITS } from "../limits.js";
-import { takeOrRefuse } from "../rate-limits.js";
 import { builder } from "./builder.js";
 import { MessageRef } from "./refs.js";
 import { contentArg } from "./send-message.js";
@@ -86,8 +85,6 @@ builder.mutationFields((t) => ({
     },
     authScopes: (_root, args) => ({ canReadMessages: [String(args.messageId)] }),
     resolve: async (_root, args, context) => {
-      const perMinute = context.config.RATE_LIMIT_REACTIONS_PER_MINUTE;
-      takeOrRefuse(context.limits.reactions, viewerOf(context).id, `At most ${perMinute} reactions a minute.`);
       const content = textArg(args.content, "content", LIMITS.reactionLength, true);
       const messageId = String(args.messageId);
       const notify = context.config.ENABLE_NOTIFICATIONS;

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { signToken } from "../../src/auth/authenticate.js";
 import { createChatServer, type ChatServer, type ChatServerOptions } from "../../src/chat-server.js";
+import { RATE_LIMIT_DEFAULTS } from "../../src/config.js";
 import type { Provider } from "../../src/db/client.js";
 import { createTestDatabase, dropTestDatabases, type TestDatabase } from "./databases.js";
 
@@ -29,6 +30,11 @@ export interface TestServer {
 
 const running: ChatServer[] = [];
 
+/** Write budgets no test reaches by accident. */
+export const UNLIMITED_WRITES = Object.fromEntries(
+  Object.keys(RATE_LIMIT_DEFAULTS).map((key) => [key, 1_000_000]),
+) as Record<keyof typeof RATE_LIMIT_DEFAULTS, number>;
+
 export async function startTestServer(
   provider: Provider,
   options: ChatServerOptions & { database?: TestDatabase } = {},
@@ -42,9 +48,10 @@ export async function startTestServer(
     DATA_DIR: database.dir,
     DATABASE_URL: database.url,
     JWT_SECRET: secret,
-    // Tests send quickly; those about rate limits pass low values.
-    RATE_LIMIT_MESSAGES_PER_MINUTE: 1_000_000,
-    RATE_LIMIT_REACTIONS_PER_MINUTE: 1_000_000,
+    // Tests write quickly; those about rate limits pass low values.
+    ...UNLIMITED_WRITES,
+    // Counters in a shared Redis are this server's alone unless a test passes the same prefix.
+    RATE_LIMIT_KEY_PREFIX: `test:ratelimit:${randomBytes(8).toString("hex")}:`,
     // Quiet unless a test asks for logs (LOG_LEVEL, or its own `logger`).
     LOG_LEVEL: "silent",
     ...serverOptions,
@@ -78,6 +85,26 @@ export async function startTestServer(
 }
 
 export async function stopTestServers(): Promise<void> {
-  await Promise.all(running.splice(0).map((server) => server.stop()));
+  const stopped = running.splice(0);
+  await Promise.all(stopped.map((server) => server.stop()));
+  await Promise.all(stopped.map(({ config }) => config.REDIS_URL && deleteRedisKeys(config.REDIS_URL, config.RATE_LIMIT_KEY_PREFIX)));
   await dropTestDatabases();
+}
+
+/** Removes a test's rate-limit counters from a shared Redis (they would expire within a minute). */
+async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import("ioredis");
+  // One try: a test may point REDIS_URL at nothing on purpose.
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on("error", () => {});
+  try {
+    await redis.connect();
+    const keys: string[] = [];
+    for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 1000 })) keys.push(...(batch as string[]));
+    if (keys.length > 0) await redis.del(...keys);
+  } catch {
+    // Unreachable: there is nothing to clean up.
+  } finally {
+    redis.disconnect();
+  }
 }

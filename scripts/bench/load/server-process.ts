@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CONFIG_KEYS } from "../../../src/config.js";
+import { CONFIG_KEYS, RATE_LIMIT_DEFAULTS } from "../../../src/config.js";
 import { RequestClient } from "../ipc.js";
 import type { CountArgs, CpuSample, HeapSample } from "../servers/control.js";
 import type { RunSpec } from "../spec.js";
@@ -38,9 +38,10 @@ export class ServerProcess {
       DATABASE_URL: spec.databaseUrl ?? `file:${join(spec.dataDir, "chat.db")}`,
       JWT_SECRET: spec.jwtSecret,
       LOG_LEVEL: "warn",
-      // The bench measures the send path, not the per-user limits.
-      RATE_LIMIT_MESSAGES_PER_MINUTE: "1000000",
-      RATE_LIMIT_REACTIONS_PER_MINUTE: "1000000",
+      // The bench measures the send path, not the per-user limits (their checks still run).
+      ...Object.fromEntries(Object.keys(RATE_LIMIT_DEFAULTS).map((key) => [key, "1000000"])),
+      // This run's counters alone, should other runs share the Redis.
+      RATE_LIMIT_KEY_PREFIX: `bench:ratelimit:${process.pid}:${Date.now()}:`,
       BENCH_DATA_DIR: spec.dataDir,
     });
     if (spec.redisUrl) env.REDIS_URL = spec.redisUrl;
