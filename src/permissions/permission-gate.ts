@@ -87,6 +87,11 @@ export class PermissionGate {
     );
   }
 
+  /** Forgets every answer so far: after a write, what follows is decided on the state it left. */
+  forget(): void {
+    this.memo.clear();
+  }
+
   /** For fields that show what the viewer may do: a refused or failing check is just "no". */
   async allows(check: Promise<RoomCheck | boolean>): Promise<boolean> {
     try {
