@@ -151,5 +151,6 @@ describe.each(PROVIDERS)("mutation documents on %s", (provider) => {
       members: { edges: [] },
       lastMessage: null,
     });
+    expect(await codeOf(server, "ann", HISTORY, { r: roomId })).toBe("NOT_FOUND");
   });
 });
