@@ -7,6 +7,7 @@
 // subscribing (or at all, when its events are executed once for all subscribers). release()
 // drops them once a subscription started, and after each event executed for it alone (else its
 // loaders would keep every message it was sent); they are rebuilt when needed.
+import { initContextCache } from "@pothos/core";
 import type { Config } from "./config.js";
 import type { Database, Db } from "./db/client.js";
 import { createLoaders, type Loaders } from "./db/loaders.js";
@@ -144,6 +145,18 @@ export function contextFields(context: Context): Context {
 /** Drops what a started subscription's context cached while it subscribed (see release()). */
 export function releaseContext(context: unknown): void {
   if (context instanceof OperationContext) context.release();
+}
+
+/**
+ * Forgets what the operation read so far: permission answers, loaded rows, and Pothos's per-context
+ * caches (scope results among them). Called after a mutation's write, so that the fields of its
+ * result are read, and authorised, on the state the write left.
+ */
+export function forgetReads(context: Context): void {
+  context.gate.forget();
+  context.loaders.clearAll();
+  // Pothos keys its per-request caches by this property when present: a new one starts them afresh.
+  Object.assign(context, initContextCache());
 }
 
 /** The authenticated viewer of a field whose scopes already required one. */

@@ -62,6 +62,12 @@ function sends(count: number, selection: string): string {
   return `mutation($input: SendMessageInput!) { ${fields.join("\n")} }`;
 }
 
+/** `room(id: $roomId) { <selection> }`, `count` times under aliases. */
+function reads(count: number, selection: string): string {
+  const fields = Array.from({ length: count }, (_, i) => `r${i}: room(id: $roomId) { ${selection} }`);
+  return `query($roomId: ID!) { ${fields.join("\n")} }`;
+}
+
 /** `room { lastMessage { room { ... id } } }`, `levels` fields deep. */
 function nested(levels: number): string {
   let selection = "id";
@@ -114,13 +120,14 @@ describe("abuse limits", () => {
 
   it.each([
     ["depth", 12, sends(1, nested(12))],
-    ["aliases", 15, sends(16, "id")],
+    ["aliases", 15, reads(16, "id")],
     ["tokens", 2000, sends(1, `id ${"__typename ".repeat(2000)}`)],
-    // 13 x (sendMessage + room + 100 x (edges + node + user)) = 5,226.
-    ["cost", 5000, sends(13, "room { members(first: 100) { edges { node { user { id } } } } }")],
+    // 13 x (room + 100 x (members + edges + node + user)) = 5,213.
+    ["cost", 5000, reads(13, "members(first: 100) { edges { node { user { id } } } }")],
+    ["mutations", 1, sends(2, "id")],
   ])("refuses a document past the %s limit with BAD_USER_INPUT before any resolver runs", async (limit, max, query) => {
     const before = await historyCount(server, roomId);
-    const result = await server.gql("ann", query, { input: { roomId, content: "never stored" } });
+    const result = await server.gql("ann", query, { roomId, input: { roomId, content: "never stored" } });
     expect(result.data ?? null).toBeNull();
     expect(result.errors).toHaveLength(1);
     expect(firstError(result)).toMatchObject({ extensions: { code: "BAD_USER_INPUT", seedCode: 4003, limit, max } });

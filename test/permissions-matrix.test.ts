@@ -1,17 +1,19 @@
 // Every operation, for every role, on every kind of room, through GraphQL, against the default
-// rules (seed-behaviour.md §2.6). Each case gets a fresh room, set up directly in the database so
+// rules (seed-behaviour.md §2.6). Refusals are FORBIDDEN for those who may know the room exists and
+// NOT_FOUND, as for a missing room, for everyone else; the last block shows what outsiders learn. Each case gets a fresh room, set up directly in the database so
 // that only the operation under test goes through the API.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RoomPermission } from "../src/index.js";
+import { connectWs } from "./harness/clients.js";
 import { PROVIDERS } from "./harness/databases.js";
-import { signIn } from "./harness/fixtures.js";
+import { createChannel, createChat, createGroup, ok, sendMessage, signIn } from "./harness/fixtures.js";
 import { startTestServer, stopTestServers, type TestServer } from "./harness/server.js";
 
 afterAll(stopTestServers);
 
 type Kind = "chat" | "group" | "lockedGroup" | "channel";
 type Role = "creator" | "admin" | "grantHolder" | "member" | "nonMember" | "staff";
-type Code = "OK" | "FORBIDDEN" | "BAD_USER_INPUT";
+type Code = "OK" | "FORBIDDEN" | "BAD_USER_INPUT" | "NOT_FOUND";
 
 const ROLES: Role[] = ["creator", "admin", "grantHolder", "member", "nonMember", "staff"];
 /** In a one-to-one chat the first two roles are its two participants and the middle ones do not exist. */
@@ -95,28 +97,30 @@ function roleQuery(op: "addRole" | "removeRole", kind: Kind): string {
 const O: Code = "OK";
 const F: Code = "FORBIDDEN";
 const B: Code = "BAD_USER_INPUT";
+/** Refused as if the room did not exist: the rooms here are private, so outsiders may not know of them. */
+const N: Code = "NOT_FOUND";
 
 /** Expected codes by role: [creator, admin, grantHolder, member, nonMember, staff]; chats: [p1, p2, nonMember, staff]. */
 const EXPECTED: Record<string, Record<Kind, Code[]>> = {
-  room: { chat: [O, O, F, F], group: [O, O, O, O, F, F], lockedGroup: [O, O, O, O, F, F], channel: [O, O, O, O, F, F] },
-  messages: { chat: [O, O, F, F], group: [O, O, O, O, F, F], lockedGroup: [O, O, O, O, F, F], channel: [O, O, O, O, F, F] },
-  sendMessage: { chat: [O, O, F, F], group: [O, O, O, O, F, F], lockedGroup: [O, O, F, F, F, F], channel: [O, O, O, F, F, F] },
-  editMessage: { chat: [O, O, F, F], group: [O, O, O, O, F, F], lockedGroup: [O, O, O, O, F, F], channel: [O, O, O, O, F, F] },
-  deleteMessages: { chat: [O, O, F, F], group: [O, O, O, O, F, F], lockedGroup: [O, O, O, O, F, F], channel: [O, O, O, O, F, F] },
-  react: { chat: [O, O, F, F], group: [O, O, O, O, F, F], lockedGroup: [O, O, O, O, F, F], channel: [O, O, O, O, F, F] },
-  removeReaction: { chat: [O, O, F, F], group: [O, O, O, O, F, F], lockedGroup: [O, O, O, O, F, F], channel: [O, O, O, O, F, F] },
-  markRead: { chat: [O, O, F, F], group: [O, O, O, O, F, F], lockedGroup: [O, O, O, O, F, F], channel: [O, O, O, O, F, F] },
-  acknowledgeDelivery: { chat: [O, O, F, F], group: [O, O, O, O, F, F], lockedGroup: [O, O, O, O, F, F], channel: [O, O, O, O, F, F] },
-  addMember: { chat: [B, B, B, B], group: [O, O, O, F, F, F], lockedGroup: [O, O, O, F, F, F], channel: [O, O, O, F, F, F] },
-  removeMember: { chat: [B, B, B, B], group: [O, O, O, F, F, F], lockedGroup: [O, O, O, F, F, F], channel: [O, O, O, F, F, F] },
-  updateRoom: { chat: [O, O, F, F], group: [O, O, F, F, F, F], lockedGroup: [O, O, F, F, F, F], channel: [O, O, F, F, F, F] },
-  deleteRoom: { chat: [O, O, F, F], group: [O, F, F, F, F, F], lockedGroup: [O, F, F, F, F, F], channel: [O, F, F, F, F, F] },
-  joinRoom: { chat: [F, F, F, F], group: [F, F, F, F, F, F], lockedGroup: [F, F, F, F, F, F], channel: [F, F, F, F, F, F] },
-  leaveRoom: { chat: [B, B, F, F], group: [O, O, O, O, F, F], lockedGroup: [O, O, O, O, F, F], channel: [O, O, O, O, F, F] },
-  addRole: { chat: [B, B, F, F], group: [O, O, F, F, F, F], lockedGroup: [O, O, F, F, F, F], channel: [O, O, F, F, F, F] },
-  removeRole: { chat: [B, B, F, F], group: [O, O, F, F, F, F], lockedGroup: [O, O, F, F, F, F], channel: [O, O, F, F, F, F] },
-  grantPermissions: { chat: [B, B, F, F], group: [O, O, F, F, F, F], lockedGroup: [O, O, F, F, F, F], channel: [O, O, F, F, F, F] },
-  revokePermissions: { chat: [B, B, F, F], group: [O, O, F, F, F, F], lockedGroup: [O, O, F, F, F, F], channel: [O, O, F, F, F, F] },
+  room: { chat: [O, O, N, N], group: [O, O, O, O, N, N], lockedGroup: [O, O, O, O, N, N], channel: [O, O, O, O, N, N] },
+  messages: { chat: [O, O, N, N], group: [O, O, O, O, N, N], lockedGroup: [O, O, O, O, N, N], channel: [O, O, O, O, N, N] },
+  sendMessage: { chat: [O, O, N, N], group: [O, O, O, O, N, N], lockedGroup: [O, O, F, F, N, N], channel: [O, O, O, F, N, N] },
+  editMessage: { chat: [O, O, N, N], group: [O, O, O, O, N, N], lockedGroup: [O, O, O, O, N, N], channel: [O, O, O, O, N, N] },
+  deleteMessages: { chat: [O, O, N, N], group: [O, O, O, O, N, N], lockedGroup: [O, O, O, O, N, N], channel: [O, O, O, O, N, N] },
+  react: { chat: [O, O, N, N], group: [O, O, O, O, N, N], lockedGroup: [O, O, O, O, N, N], channel: [O, O, O, O, N, N] },
+  removeReaction: { chat: [O, O, N, N], group: [O, O, O, O, N, N], lockedGroup: [O, O, O, O, N, N], channel: [O, O, O, O, N, N] },
+  markRead: { chat: [O, O, N, N], group: [O, O, O, O, N, N], lockedGroup: [O, O, O, O, N, N], channel: [O, O, O, O, N, N] },
+  acknowledgeDelivery: { chat: [O, O, N, N], group: [O, O, O, O, N, N], lockedGroup: [O, O, O, O, N, N], channel: [O, O, O, O, N, N] },
+  addMember: { chat: [B, B, N, N], group: [O, O, O, F, N, N], lockedGroup: [O, O, O, F, N, N], channel: [O, O, O, F, N, N] },
+  removeMember: { chat: [B, B, N, N], group: [O, O, O, F, N, N], lockedGroup: [O, O, O, F, N, N], channel: [O, O, O, F, N, N] },
+  updateRoom: { chat: [O, O, N, N], group: [O, O, F, F, N, N], lockedGroup: [O, O, F, F, N, N], channel: [O, O, F, F, N, N] },
+  deleteRoom: { chat: [O, O, N, N], group: [O, F, F, F, N, N], lockedGroup: [O, F, F, F, N, N], channel: [O, F, F, F, N, N] },
+  joinRoom: { chat: [F, F, N, N], group: [F, F, F, F, N, N], lockedGroup: [F, F, F, F, N, N], channel: [F, F, F, F, N, N] },
+  leaveRoom: { chat: [B, B, N, N], group: [O, O, O, O, N, N], lockedGroup: [O, O, O, O, N, N], channel: [O, O, O, O, N, N] },
+  addRole: { chat: [B, B, N, N], group: [O, O, F, F, N, N], lockedGroup: [O, O, F, F, N, N], channel: [O, O, F, F, N, N] },
+  removeRole: { chat: [B, B, N, N], group: [O, O, F, F, N, N], lockedGroup: [O, O, F, F, N, N], channel: [O, O, F, F, N, N] },
+  grantPermissions: { chat: [B, B, N, N], group: [O, O, F, F, N, N], lockedGroup: [O, O, F, F, N, N], channel: [O, O, F, F, N, N] },
+  revokePermissions: { chat: [B, B, N, N], group: [O, O, F, F, N, N], lockedGroup: [O, O, F, F, N, N], channel: [O, O, F, F, N, N] },
 };
 
 async function setUpRoom(server: TestServer, kind: Kind, actor: Role): Promise<Case> {
@@ -192,4 +196,99 @@ describe.each(PROVIDERS)("permission matrix on %s", (provider) => {
       }
     });
   }
+});
+
+/** Operations an outsider may try on a room id (and a message id in it), refused either way. */
+const PROBES: Array<[string, string]> = [
+  ["room", `query($r: ID!) { room(id: $r) { id } }`],
+  ["messages", `query($r: ID!) { messages(roomId: $r) { edges { cursor } } }`],
+  ["sendMessage", `mutation($r: ID!) { sendMessage(input: { roomId: $r, content: "hi" }) { id } }`],
+  ["setTyping", `mutation($r: ID!) { setTyping(roomId: $r) }`],
+  ["joinRoom", `mutation($r: ID!) { joinRoom(roomId: $r) { id } }`],
+  ["leaveRoom", `mutation($r: ID!) { leaveRoom(roomId: $r) { roomId } }`],
+  ["addMember", `mutation($r: ID!) { addMember(roomId: $r, userId: "v-outsider") { id } }`],
+  ["updateRoom", `mutation($r: ID!) { updateRoom(roomId: $r, input: { preferences: {} }) { id } }`],
+  ["deleteRoom", `mutation($r: ID!) { deleteRoom(roomId: $r) }`],
+  ["addAdmins", `mutation($r: ID!) { addAdmins(roomId: $r, userIds: ["v-outsider"]) { id } }`],
+  ["react", `mutation($m: ID!) { react(messageId: $m, content: "👍") { id } }`],
+  ["editMessage", `mutation($m: ID!) { editMessage(messageId: $m, content: "mine now") { id } }`],
+  ["markRead", `mutation($m: ID!) { markRead(messageIds: [$m]) { id } }`],
+  // In a room of the outsider's own ($o), replying to the message of a room they are not in.
+  ["reply", `mutation($o: ID!, $m: ID!) { sendMessage(input: { roomId: $o, content: "re", replyToId: $m }) { id } }`],
+];
+const MISSING_ROOM = "00000000-0000-4000-8000-000000000001";
+const MISSING_MESSAGE = "00000000-0000-4000-8000-000000000002";
+
+describe.each(PROVIDERS)("what an outsider learns on %s", (provider) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(provider);
+    await signIn(server, "v-ann", "v-ben", "v-outsider");
+  });
+
+  const answer = (result: { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, any> }> }) => ({
+    data: result.data ?? null,
+    errors: result.errors?.map((error) => ({ message: error.message, code: error.extensions?.code, seedCode: error.extensions?.seedCode })),
+  });
+
+  it("cannot tell a private room it is not in from a missing one, in queries, mutations and subscriptions", async () => {
+    const chat = await createChat(server, "v-ann", "v-ben");
+    const group = await createGroup(server, "v-ann", ["v-ben"]);
+    const channel = await createChannel(server, "v-ann", ["v-ben"]);
+    const own = await createGroup(server, "v-outsider", []);
+    const outsider = await connectWs(server, "v-outsider");
+    for (const roomId of [chat, group, channel]) {
+      const { id: messageId } = await sendMessage(server, "v-ann", roomId, "private");
+      for (const [name, query] of PROBES) {
+        const existing = answer(await server.gql("v-outsider", query, { r: roomId, m: messageId, o: own }));
+        const missing = answer(await server.gql("v-outsider", query, { r: MISSING_ROOM, m: MISSING_MESSAGE, o: own }));
+        expect({ name, ...existing }).toEqual({ name, ...missing });
+        expect(existing.errors).toEqual([{ message: "Resource not found.", code: "NOT_FOUND", seedCode: 4004 }]);
+      }
+      const subscribe = async (r: string) => {
+        const events = outsider.subscribe(`subscription($r: ID!) { roomEvents(roomId: $r) { kind } }`, { r });
+        const [refusal] = await events.waitFor(1);
+        return refusal?.errors?.map((error) => [error.message, error.extensions?.code]);
+      };
+      expect(await subscribe(roomId)).toEqual(await subscribe(MISSING_ROOM));
+      expect(await subscribe(roomId)).toEqual([["Resource not found.", "NOT_FOUND"]]);
+    }
+    await outsider.dispose();
+    // Members are still told why.
+    expect(answer(await server.gql("v-ben", `mutation($r: ID!) { deleteRoom(roomId: $r) }`, { r: group })).errors)
+      .toEqual([{ message: "Only the creator may delete this room.", code: "FORBIDDEN", seedCode: 4002 }]);
+  });
+
+  it("sees only a public channel's public facts; its members see everything", async () => {
+    const channelId = await createChannel(server, "v-ann", ["v-ben"], { isPublic: true, description: "open", preferences: { theme: "dark" } });
+    await sendMessage(server, "v-ann", channelId, "for subscribers");
+    const query = `query { publicChannels(first: 100) { edges { node {
+      id kind name description memberCount isPublic preferences
+      creator { id } moderators { id } members { edges { node { user { id } } } } lastMessage { content }
+    } } } }`;
+    const listed = async (userId: string) =>
+      (await ok(server, userId, query)).publicChannels.edges.map((edge: any) => edge.node).find((node: any) => node.id === channelId);
+    const facts = { id: channelId, kind: "CHANNEL", name: "channel", description: "open", memberCount: 2, isPublic: true };
+    expect(await listed("v-outsider")).toEqual({
+      ...facts,
+      preferences: {},
+      creator: null,
+      moderators: [],
+      members: { edges: [] },
+      lastMessage: null,
+    });
+    expect(await listed("v-ben")).toEqual({
+      ...facts,
+      preferences: { theme: "dark" },
+      creator: { id: "v-ann" },
+      moderators: [{ id: "v-ann" }],
+      members: { edges: [{ node: { user: { id: "v-ann" } } }, { node: { user: { id: "v-ben" } } }] },
+      lastMessage: { content: "for subscribers" },
+    });
+    // The outsider may know it exists, so refusals say why; joining is allowed.
+    const refused = await server.gql("v-outsider", `query($r: ID!) { room(id: $r) { id } }`, { r: channelId });
+    expect(refused.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    await ok(server, "v-outsider", `mutation($r: ID!) { joinRoom(roomId: $r) { id } }`, { r: channelId });
+    expect((await listed("v-outsider")).preferences).toEqual({ theme: "dark" });
+  });
 });

@@ -59,7 +59,8 @@ describe.each(PROVIDERS)("subscriptions on %s", (provider) => {
       const [first] = await member.waitFor(1);
       expect(first?.data?.messageAdded).toMatchObject({ seq: 1, content: `hello ${kind}`, sender: { id: "ann" }, room: { id: roomId } });
       const [refusal] = await outsider.waitFor(1);
-      expect(refusal?.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+      // A room the outsider is not in is, to them, a room that does not exist.
+      expect(refusal?.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
       expect(outsider.results).toHaveLength(1);
       member.unsubscribe();
     }
@@ -219,7 +220,7 @@ describe.each(PROVIDERS)("subscriptions on %s", (provider) => {
     const typing = `mutation($r: ID!) { setTyping(roomId: $r) }`;
     expect(await codeOf(server, "ann", typing, { r: roomId })).toBe("OK");
     expect(await codeOf(server, "ann", typing, { r: roomId })).toBe("RATE_LIMITED");
-    expect(await codeOf(server, "dan", typing, { r: roomId })).toBe("FORBIDDEN");
+    expect(await codeOf(server, "dan", typing, { r: roomId })).toBe("NOT_FOUND");
     const [event] = await benEvents.waitFor(1);
     expect(event?.data?.roomEvents).toMatchObject({ kind: "TYPING", user: { id: "ann" } });
     await send(server, "ben", roomId, "marker");

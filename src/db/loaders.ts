@@ -19,32 +19,40 @@ export function createLoaders(db: Db) {
   const user = new DataLoader<string, User | null>(async (ids) =>
     byKey(ids, await db.user.findMany({ where: { id: { in: [...ids] } } }), (row) => row.id),
   );
+  const room = new DataLoader<string, Room | null>(async (ids) =>
+    byKey(ids, await db.room.findMany({ where: { id: { in: [...ids] } } }), (row) => row.id),
+  );
+  /** Messages by id, deleted ones included (callers decide what a deleted message shows). */
+  const message = new DataLoader<string, Message | null>(async (ids) =>
+    byKey(ids, await db.message.findMany({ where: { id: { in: [...ids] } } }), (row) => row.id),
+  );
+  const attachments = new DataLoader<string, Attachment[]>(async (messageIds) =>
+    groupByKey(
+      messageIds,
+      await db.attachment.findMany({ where: { messageId: { in: [...messageIds] } }, orderBy: { position: "asc" } }),
+      (row) => row.messageId,
+    ),
+  );
+  const reactions = new DataLoader<string, Reaction[]>(async (messageIds) =>
+    groupByKey(
+      messageIds,
+      await db.reaction.findMany({ where: { messageId: { in: [...messageIds] } }, orderBy: { createdAt: "asc" } }),
+      (row) => row.messageId,
+    ),
+  );
   return {
     user,
     /** Users in the order of `ids`, leaving out unknown ones. */
     users: async (ids: readonly string[]): Promise<User[]> =>
       (await user.loadMany(ids)).filter((row): row is User => row !== null && !(row instanceof Error)),
-    room: new DataLoader<string, Room | null>(async (ids) =>
-      byKey(ids, await db.room.findMany({ where: { id: { in: [...ids] } } }), (row) => row.id),
-    ),
-    /** Messages by id, deleted ones included (callers decide what a deleted message shows). */
-    message: new DataLoader<string, Message | null>(async (ids) =>
-      byKey(ids, await db.message.findMany({ where: { id: { in: [...ids] } } }), (row) => row.id),
-    ),
-    attachments: new DataLoader<string, Attachment[]>(async (messageIds) =>
-      groupByKey(
-        messageIds,
-        await db.attachment.findMany({ where: { messageId: { in: [...messageIds] } }, orderBy: { position: "asc" } }),
-        (row) => row.messageId,
-      ),
-    ),
-    reactions: new DataLoader<string, Reaction[]>(async (messageIds) =>
-      groupByKey(
-        messageIds,
-        await db.reaction.findMany({ where: { messageId: { in: [...messageIds] } }, orderBy: { createdAt: "asc" } }),
-        (row) => row.messageId,
-      ),
-    ),
+    room,
+    message,
+    attachments,
+    reactions,
+    /** Forgets every row loaded so far: after a write, what follows reads the rows again. */
+    clearAll(): void {
+      for (const loader of [user, room, message, attachments, reactions]) loader.clearAll();
+    },
   };
 }
 

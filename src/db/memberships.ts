@@ -3,14 +3,9 @@
 // member limits hold under concurrent adds, and no role or grant outlives its member. Each returns
 // the ids of the users it actually changed, for the realtime layer to publish.
 import type { Prisma, Room, RoomPermission } from "../generated/sqlite/client.js";
-import {
-  BadUserInputError,
-  ConflictError,
-  isRecordMissing,
-  NotFoundError,
-} from "../errors.js";
+import { BadUserInputError, ConflictError } from "../errors.js";
 import type { Db } from "./client.js";
-import { requireUsers } from "./rooms.js";
+import { notFoundIfDeleted, requireUsers } from "./rooms.js";
 import { retryOnUniqueViolation, TRANSACTION_OPTIONS } from "./transactions.js";
 
 type Tx = Prisma.TransactionClient;
@@ -30,14 +25,10 @@ function transaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
 /** Locks the room row (PostgreSQL; SQLite runs one transaction at a time) and returns it fresh.
  * Every caller changes who may do what, so this also bumps accessVersion: permissions decided
  * before (cached, or by a send in flight) are stale from this commit on. */
-async function lockRoom(tx: Tx, roomId: string): Promise<Room> {
-  try {
-    return await tx.room.update({ where: { id: roomId }, data: { updatedAt: new Date(), accessVersion: { increment: 1 } } });
-  } catch (error) {
-    // Deleted since the permission check.
-    if (isRecordMissing(error)) throw new NotFoundError();
-    throw error;
-  }
+function lockRoom(tx: Tx, roomId: string): Promise<Room> {
+  return notFoundIfDeleted(
+    tx.room.update({ where: { id: roomId }, data: { updatedAt: new Date(), accessVersion: { increment: 1 } } }),
+  );
 }
 
 async function membersAmong(tx: Tx, roomId: string, userIds: readonly string[]): Promise<Set<string>> {

@@ -1,6 +1,6 @@
 // Data functions for rooms: creation, settings, deletion. Each runs in one transaction.
 import type { Prisma, Room, RoomKind } from "../generated/sqlite/client.js";
-import { BadUserInputError, isUniqueViolation, NotFoundError } from "../errors.js";
+import { BadUserInputError, isRecordMissing, isUniqueViolation, NotFoundError } from "../errors.js";
 import { DEFAULT_ADMIN_NAMES } from "../permissions/permission-helpers.js";
 import type { Db } from "./client.js";
 import { TRANSACTION_OPTIONS } from "./transactions.js";
@@ -83,15 +83,28 @@ export async function createRoom(db: Db, input: NewRoom): Promise<Room> {
 
 /** Changes settings; bumps accessVersion, since settings (a group's lock) decide permissions too. */
 export async function updateRoom(db: Db, roomId: string, data: Prisma.RoomUpdateInput): Promise<Room> {
-  return db.room.update({ where: { id: roomId }, data: { ...data, accessVersion: { increment: 1 } } });
+  return notFoundIfDeleted(db.room.update({ where: { id: roomId }, data: { ...data, accessVersion: { increment: 1 } } }));
+}
+
+/** A room deleted since its permission check (by this operation or a concurrent one) is
+ * NOT_FOUND, as if the check had not found it, never an internal error. */
+export async function notFoundIfDeleted<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isRecordMissing(error)) throw new NotFoundError();
+    throw error;
+  }
 }
 
 /** Deletes the room; messages, members, roles and grants go with it. Returns the former members. */
 export async function deleteRoom(db: Db, roomId: string): Promise<string[]> {
   return db.$transaction(async (tx) => {
-    const members = await tx.roomMember.findMany({ where: { roomId }, select: { userId: true } });
     // Clear the room's pointer first: the room -> last message -> room cycle would block deletion.
-    await tx.room.update({ where: { id: roomId }, data: { lastMessageId: null } });
+    // This also takes the row lock (PostgreSQL), so a concurrent delete waits here, then finds
+    // the room gone; the members are read under the lock.
+    await notFoundIfDeleted(tx.room.update({ where: { id: roomId }, data: { lastMessageId: null } }));
+    const members = await tx.roomMember.findMany({ where: { roomId }, select: { userId: true } });
     await tx.room.delete({ where: { id: roomId } });
     return members.map((member) => member.userId);
   }, TRANSACTION_OPTIONS);

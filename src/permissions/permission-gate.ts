@@ -1,9 +1,10 @@
 // One request's view of the PermissionHandler: each check runs at most once per request and
 // argument, and the room a passed check returned is handed to the resolver instead of being
-// loaded again. Scopes (schema/builder.ts) and resolvers both ask through here.
+// loaded again. Scopes (schema/builder.ts) and resolvers both ask through here. It also words
+// refusals: NOT_FOUND for a room the viewer may not know exists, as for a missing one.
 import type { Db } from "../db/client.js";
 import type { Room, RoomKind, User } from "../generated/sqlite/client.js";
-import { UnauthenticatedError } from "../errors.js";
+import { NotFoundError, UnauthenticatedError } from "../errors.js";
 import { withDb } from "./models.js";
 import type { AdminAction, PermPhrase } from "./permission-helpers.js";
 import type { PermissionHandler } from "./permission-handler.js";
@@ -85,6 +86,36 @@ export class PermissionGate {
     return this.once(`sender:${[...messageIds].sort().join(",")}`, (h, v) =>
       h.isMessageSender(v, messageIds.length === 1 ? messageIds[0]! : messageIds),
     );
+  }
+
+  /** The answer of a check that guards an operation: true when allowed. A refusal is false
+   * (FORBIDDEN) when the viewer may know the room exists, else NOT_FOUND, as for a missing room.
+   * The handler's answer alone decides; canSeeRoom only picks how a refusal reads. */
+  async admits(check: Promise<RoomCheck>): Promise<boolean> {
+    const [allowed, room] = await check;
+    if (!allowed) await this.requireVisible([room.id]);
+    return allowed;
+  }
+
+  /** As admits(), for haveMessagePermission: NOT_FOUND when a message's room is hidden. */
+  async admitsMessages(messageIds: readonly string[]): Promise<boolean> {
+    if (await this.messages(messageIds)) return true;
+    const rows = await this.db.message.findMany({ where: { id: { in: [...messageIds] } }, select: { roomId: true } });
+    await this.requireVisible([...new Set(rows.map((row) => row.roomId))]);
+    return false;
+  }
+
+  /** Throws NOT_FOUND unless the viewer may know that every one of the rooms exists. */
+  async requireVisible(roomIds: readonly string[]): Promise<void> {
+    for (const roomId of roomIds) {
+      const [visible] = await this.once<RoomCheck>(`see:${roomId}`, (h, v) => h.canSeeRoom(v, roomId));
+      if (!visible) throw new NotFoundError();
+    }
+  }
+
+  /** Forgets every answer so far: after a write, what follows is decided on the state it left. */
+  forget(): void {
+    this.memo.clear();
   }
 
   /** For fields that show what the viewer may do: a refused or failing check is just "no". */

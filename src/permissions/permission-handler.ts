@@ -55,6 +55,15 @@ export class PermissionHandler extends PermissionHelpers {
     return this._haveJoinPermission(user, roomId);
   }
 
+  /**
+   * May `user` know that the room exists? This never allows or refuses anything: when another
+   * method refuses, the refusal is FORBIDDEN if this answers true, else NOT_FOUND, exactly as for a
+   * room that does not exist (so room ids cannot be probed). (Added here; not in the seed.)
+   */
+  async canSeeRoom(user: User, roomId: string): Promise<[boolean, Room]> {
+    return this._canSeeRoom(user, roomId);
+  }
+
   /** May `user` create a room of this kind? */
   async haveCreateRoomPermission(user: User, kind: RoomKind): Promise<boolean> {
     return this._haveCreateRoomPermission(user, kind);

@@ -122,12 +122,13 @@ export class PermissionHelpers {
     defaultAdminNames: AdminNames = DEFAULT_ADMIN_NAMES,
   ): Promise<[boolean, Room]> {
     const room = await this._getRoom(roomId);
+    // Membership first: a non-member learns nothing about the room, not even its kind.
+    if (!(await this._isMember(user, room))) return [false, room];
     if (room.kind === "ONE_TO_ONE") {
       throw new BadUserInputError("Members can only be added to or removed from groups and channels.");
     }
     const grants = MEMBER_GRANTS[permPhrase];
     if (!grants) throw new BadUserInputError(`Invalid permission phrase "${String(permPhrase)}".`);
-    if (!(await this._isMember(user, room))) return [false, room];
     const grant = room.kind === "GROUP" ? grants.group : grants.channel;
     const allowed =
       (await this._isCreatorOrAdmin(user, room, defaultAdminNames)) || (await this._hasGrant(user, room, grant));
@@ -170,6 +171,12 @@ export class PermissionHelpers {
   protected async _haveJoinPermission(_user: User, roomId: string): Promise<[boolean, Room]> {
     const room = await this._getRoom(roomId);
     return [room.kind === "CHANNEL" && room.isPublic, room];
+  }
+
+  /** Members may know a room exists, and anyone a public channel (publicChannels lists it). */
+  protected async _canSeeRoom(user: User, roomId: string): Promise<[boolean, Room]> {
+    const room = await this._getRoom(roomId);
+    return [(room.kind === "CHANNEL" && room.isPublic) || (await this._isMember(user, room)), room];
   }
 
   /** Any authenticated user may create rooms of every kind. */

@@ -4,7 +4,9 @@
 // Every scope but `authenticated` is a loader that asks the request's PermissionHandler through
 // context.gate, which memoises each (check, argument) for the request, so a scope and the
 // resolver behind it share one handler call and one room load. Anonymous callers are refused
-// before the handler is asked.
+// before the handler is asked. A scope guarding an operation refuses with NOT_FOUND, not
+// FORBIDDEN, when the viewer may not know the room exists (gate.admits); `memberView`, for fields
+// that show members more than others, is only ever true or false.
 import SchemaBuilder from "@pothos/core";
 import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from "@pothos/plugin-scope-auth";
 import type { Context } from "../context.js";
@@ -18,6 +20,8 @@ export interface AuthScopes {
   authenticated: boolean;
   /** haveRoomPermission(viewer, roomId) */
   roomMember: string;
+  /** haveRoomPermission(viewer, roomId), for a field shown to members only: never an error. */
+  memberView: string;
   /** haveSendMessagePermission(viewer, { roomId }) */
   canSendTo: string;
   /** haveSendMessagePermission(viewer, { roomId, insertChecksAccessVersion }), for sendMessage */
@@ -41,6 +45,7 @@ export interface AuthScopes {
 /** What a refusal says, by the scope that refused (the seed's decorator messages). */
 const REFUSALS: Record<Exclude<keyof AuthScopes, "authenticated">, string> = {
   roomMember: "You are not a member of this room.",
+  memberView: "You are not a member of this room.",
   canSendTo: "You may not send messages to this room.",
   canSendMessageTo: "You may not send messages to this room.",
   canAddMembers: "You may not add members to this room.",
@@ -68,8 +73,6 @@ function refusal(failure: AuthFailure): string | undefined {
   return undefined;
 }
 
-const allowed = ([ok]: [boolean, unknown]) => ok;
-
 export const builder = new SchemaBuilder<{
   Context: Context;
   AuthScopes: AuthScopes;
@@ -92,16 +95,17 @@ export const builder = new SchemaBuilder<{
       const signedIn = context.viewer !== null;
       return {
         authenticated: signedIn,
-        roomMember: (roomId) => signedIn && context.gate.room(roomId).then(allowed),
-        canSendTo: (roomId) => signedIn && context.gate.send(roomId).then(allowed),
-        canSendMessageTo: (roomId) => signedIn && context.gate.sendMessage(roomId).then(allowed),
-        canAddMembers: (roomId) => signedIn && context.gate.members(roomId, "add_new").then(allowed),
-        canRemoveMembers: (roomId) => signedIn && context.gate.members(roomId, "remove").then(allowed),
-        roomAdmin: ({ roomId, action }) => signedIn && context.gate.admin(roomId, action).then(allowed),
-        canJoin: (roomId) => signedIn && context.gate.join(roomId).then(allowed),
+        roomMember: (roomId) => signedIn && context.gate.admits(context.gate.room(roomId)),
+        memberView: (roomId) => signedIn && context.gate.allows(context.gate.room(roomId)),
+        canSendTo: (roomId) => signedIn && context.gate.admits(context.gate.send(roomId)),
+        canSendMessageTo: (roomId) => signedIn && context.gate.admits(context.gate.sendMessage(roomId)),
+        canAddMembers: (roomId) => signedIn && context.gate.admits(context.gate.members(roomId, "add_new")),
+        canRemoveMembers: (roomId) => signedIn && context.gate.admits(context.gate.members(roomId, "remove")),
+        roomAdmin: ({ roomId, action }) => signedIn && context.gate.admits(context.gate.admin(roomId, action)),
+        canJoin: (roomId) => signedIn && context.gate.admits(context.gate.join(roomId)),
         canCreateRoom: (kind) => signedIn && context.gate.create(kind),
-        canReadMessages: (ids) => signedIn && context.gate.messages(ids),
-        isSenderOf: (ids) => signedIn && context.gate.sender(ids).then(allowed),
+        canReadMessages: (ids) => signedIn && context.gate.admitsMessages(ids),
+        isSenderOf: (ids) => signedIn && context.gate.admits(context.gate.sender(ids)),
       };
     },
     unauthorizedError: (_parent, context, _info, result) =>

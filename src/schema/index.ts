@@ -1,6 +1,7 @@
 // Collects every schema file (each registers its types on the builder) and builds the schema.
 import { lexicographicSortSchema, printSchema } from "graphql";
 import { builder } from "./builder.js";
+import { readResultsAfterWrites } from "./read-after-write.js";
 import "./scalars.js";
 import "./connection.js";
 import "./user.js";
@@ -14,7 +15,7 @@ import "./notification.js";
 import "./typing.js";
 import "./subscriptions.js";
 
-export const schema = builder.toSchema();
+export const schema = readResultsAfterWrites(builder.toSchema());
 
 /** The SDL committed as schema.graphql: sorted, so the file changes only when the API does. */
 export function printSortedSchema(): string {

@@ -121,7 +121,13 @@ RoomRef.implement({
     name: t.exposeString("name", { nullable: true, description: "Groups and channels; null for chats." }),
     description: t.exposeString("description", { nullable: true, description: "Free text shown with the room; null when unset." }),
     avatarUrl: t.exposeString("avatarUrl", { nullable: true, description: "An http(s) URL of the room's picture; null when unset." }),
-    preferences: t.expose("preferences", { type: "JSON", description: "Free-form settings (mute, theme, ...)." }),
+    preferences: t.field({
+      type: "JSON",
+      description: "Free-form settings (mute, theme, ...); an empty object for non-members.",
+      authScopes: (room) => ({ memberView: room.id }),
+      unauthorizedResolver: () => ({}),
+      resolve: (room) => room.preferences,
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When the room was created." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When the room last changed (settings, members or a new message)." }),
     lastActivityAt: t.expose("lastActivityAt", { type: "DateTime", description: "Time of the last message, else creation." }),
@@ -129,7 +135,7 @@ RoomRef.implement({
       type: MessageRef,
       nullable: true,
       description: "The newest message that is not deleted; null for non-members.",
-      authScopes: (room) => ({ roomMember: room.id }),
+      authScopes: (room) => ({ memberView: room.id }),
       unauthorizedResolver: () => null,
       resolve: async (room, _args, context) => {
         if (!room.lastMessageId) return null;
@@ -148,7 +154,7 @@ RoomRef.implement({
         first: t.arg.int({ required: false, description: "Page size, at most 100 (default 50)." }),
         after: t.arg.string({ required: false, description: "pageInfo.endCursor of the previous page; omit for the first page." }),
       },
-      authScopes: (room) => ({ roomMember: room.id }),
+      authScopes: (room) => ({ memberView: room.id }),
       unauthorizedResolver: () => ({ edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } }),
       resolve: async (room, args, context) => {
         const first = pageSizeArg(args.first, "first");
@@ -192,11 +198,14 @@ RoomRef.implement({
   }),
 });
 
+// Who runs a group or channel is for its members to know (a public channel shows the rest to all).
 const creatorField = (t: any) =>
   t.field({
     type: UserRef,
     nullable: true,
-    description: "Who created it; null if that user was deleted.",
+    description: "Who created it; null if that user was deleted, and for non-members.",
+    authScopes: (room: Room) => ({ memberView: room.id }),
+    unauthorizedResolver: () => null,
     resolve: (room: Room, _args: unknown, context: Context) => (room.creatorId ? context.loaders.user.load(room.creatorId) : null),
   });
 
@@ -240,7 +249,9 @@ GroupChatRef.implement({
     creator: creatorField(t),
     admins: t.field({
       type: [UserRef],
-      description: "Admins (the creator among them).",
+      description: "Admins (the creator among them); empty for non-members.",
+      authScopes: (room) => ({ memberView: room.id }),
+      unauthorizedResolver: () => [],
       resolve: (room, _args, context) => usersWithRole(context, room, DEFAULT_ADMIN_NAMES.group),
     }),
     locked: t.exposeBoolean("locked", { description: "Only the creator and admins may post." }),
@@ -259,7 +270,9 @@ ChannelRef.implement({
     creator: creatorField(t),
     moderators: t.field({
       type: [UserRef],
-      description: "Moderators (the creator among them).",
+      description: "Moderators (the creator among them); empty for non-members.",
+      authScopes: (room) => ({ memberView: room.id }),
+      unauthorizedResolver: () => [],
       resolve: (room, _args, context) => usersWithRole(context, room, DEFAULT_ADMIN_NAMES.channel),
     }),
     isPublic: t.exposeBoolean("isPublic", { description: "Anyone may join a public channel." }),
@@ -284,7 +297,7 @@ async function activityPage(context: Context, where: object, first: number, afte
 builder.queryFields((t) => ({
   room: t.field({
     type: RoomRef,
-    description: "One room the viewer is a member of.",
+    description: "One room the viewer is a member of. NOT_FOUND for a room the viewer may not know exists.",
     args: { id: t.arg.id({ required: true, description: "The room's id." }) },
     authScopes: (_root, args) => ({ roomMember: String(args.id) }),
     resolve: async (_root, args, context) => (await context.gate.room(String(args.id)))[1],
@@ -302,7 +315,9 @@ builder.queryFields((t) => ({
   }),
   publicChannels: t.field({
     type: ChannelConnection,
-    description: "Public channels anyone may join, most recent activity first.",
+    description:
+      "Public channels anyone may join, most recent activity first. Non-members see their public facts " +
+      "(name, description, member count, ...): preferences are empty, creator null, moderators and members empty.",
     args: {
       first: t.arg.int({ required: false, description: "Page size, at most 100 (default 50)." }),
       after: t.arg.string({ required: false, description: "pageInfo.endCursor of the previous page; omit for the first page." }),

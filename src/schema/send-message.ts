@@ -115,9 +115,10 @@ function attachmentArg(input: AttachmentArgs, index: number): messages.NewAttach
   };
 }
 
-/** Refuses a reply or forward source the sender cannot read; missing or deleted is NOT_FOUND. */
+/** Refuses a reply or forward source the sender cannot read; missing or deleted is NOT_FOUND, and
+ * so is one in a room the sender may not know exists. */
 async function requireReadable(context: Context, messageId: string): Promise<void> {
-  if (!(await context.gate.messages([messageId]))) {
+  if (!(await context.gate.admitsMessages([messageId]))) {
     throw new ForbiddenError("You may not access the message you reply to or forward.");
   }
 }
@@ -181,9 +182,9 @@ async function storeAllowed(context: Context, roomId: string, input: SendArgs): 
       if (!(error instanceof messages.StaleAccessError)) throw error;
       if (attempt === STALE_RETRIES) throw new ConflictError("The room's permissions keep changing; try again.");
     }
-    const [allowed, fresh] = await context.gate.sendAgain(roomId);
-    if (!allowed) throw new ForbiddenError("You may not send messages to this room.");
-    room = fresh;
+    const check = context.gate.sendAgain(roomId);
+    if (!(await context.gate.admits(check))) throw new ForbiddenError("You may not send messages to this room.");
+    [, room] = await check;
   }
 }
 

@@ -7,13 +7,14 @@
 //
 // Never list a field about the viewer (viewerReaction, readByViewer, reactedByViewer, viewerRole,
 // viewerCan, unreadCount, peer), one whose visibility depends on the viewer's permissions
-// (replyTo, forwardedFrom), or one with auth scopes (lastMessage, members): the analysis refuses
-// fields with scopes or arguments anyway, but the list is the contract.
+// (replyTo, forwardedFrom), or one with auth scopes (lastMessage, members, preferences, creator,
+// admins, moderators: shown to members only): the analysis refuses fields with scopes or
+// arguments anyway, but the list is the contract.
 
 /** The two fields every ChatEvent has, plus the event type's own. */
 const event = (...fields: string[]) => ["kind", "roomId", ...fields];
 
-const ROOM = ["id", "kind", "name", "description", "avatarUrl", "preferences", "createdAt", "updatedAt", "lastActivityAt", "memberCount"];
+const ROOM = ["id", "kind", "name", "description", "avatarUrl", "createdAt", "updatedAt", "lastActivityAt", "memberCount"];
 
 /** Concrete object type → fields shared by every viewer allowed to receive the event. */
 export const SHARED_FIELDS: Readonly<Record<string, readonly string[]>> = {
@@ -47,8 +48,9 @@ export const SHARED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   Attachment: ["id", "url", "mediaType", "mimeType", "size", "caption", "metadata"],
   User: ["id", "username", "displayName", "isStaff"],
 
-  // Not lastMessage, members (scopes), viewerRole, viewerCan, unreadCount; not OneToOneChat.peer.
-  GroupChat: [...ROOM, "creator", "admins", "locked", "joinApprovalRequired", "maxParticipants"],
-  Channel: [...ROOM, "creator", "moderators", "isPublic", "maxSubscribers"],
+  // Not lastMessage, members, preferences, creator, admins, moderators (scopes), viewerRole,
+  // viewerCan, unreadCount; not OneToOneChat.peer.
+  GroupChat: [...ROOM, "locked", "joinApprovalRequired", "maxParticipants"],
+  Channel: [...ROOM, "isPublic", "maxSubscribers"],
   OneToOneChat: [...ROOM, "participants"],
 };

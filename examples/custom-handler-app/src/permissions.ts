@@ -16,4 +16,11 @@ export class ArchivePermissionHandler extends PermissionHandler {
     if (user.isStaff) return [true, await getObjectOr404(getModel("Room"), { id: roomId })];
     return super.haveRoomPermission(user, roomId);
   }
+
+  // Whoever may read a room may know it exists: staff are told why a send is refused (FORBIDDEN),
+  // where other outsiders get NOT_FOUND, as for a missing room.
+  override async canSeeRoom(user: User, roomId: string): Promise<[boolean, Room]> {
+    const [reads, room] = await this.haveRoomPermission(user, roomId);
+    return reads ? [true, room] : super.canSeeRoom(user, roomId);
+  }
 }

@@ -37,6 +37,9 @@ it("refuses messages in archived rooms and lets staff read any room", async () =
   expect((await gql("bob", send, { r: roomId })).errors?.[0]?.extensions.code).toBe("FORBIDDEN");
 
   const read = `query($r: ID!) { room(id: $r) { name } }`;
-  expect((await gql("eve", read, { r: roomId })).errors?.[0]?.extensions.code).toBe("FORBIDDEN");
+  // To an outsider the room is as missing as one that does not exist.
+  expect((await gql("eve", read, { r: roomId })).errors?.[0]?.extensions.code).toBe("NOT_FOUND");
   expect((await gql("mod", read, { r: roomId }, true)).data).toEqual({ room: { name: "team" } });
+  // Staff read the room, so they are told why they may not post in it.
+  expect((await gql("mod", send, { r: roomId }, true)).errors?.[0]?.extensions.code).toBe("FORBIDDEN");
 });

@@ -1,17 +1,22 @@
 // Limits on the shape of every GraphQL document, over HTTP and graphql-ws alike (graphql-ws runs
 // operations through yoga.getEnveloped, so these parse and validation hooks apply there too):
 // tokens, depth, aliases, directives and estimated cost, checked by graphql-armor before any
-// resolver runs. A document past one is refused with BAD_USER_INPUT and `extensions.limit`
-// naming it. Outside development, "Did you mean ...?" suggestions are cut from error messages so
+// resolver runs, and one root field per mutation (mutation-field-limit.ts). A document past one
+// is refused with BAD_USER_INPUT and `extensions.limit` naming it. Outside development, "Did you mean ...?" suggestions are cut from error messages so
 // the schema cannot be guessed field by field.
 import { EnvelopArmor } from "@escape.tech/graphql-armor";
 import type { GraphQLError, ValidationContext } from "graphql";
 import { isAsyncIterable, type Plugin } from "graphql-yoga";
 import type { Config } from "../../config.js";
 import { ChatError } from "../../errors.js";
+import { mutationFieldLimitRule } from "./mutation-field-limit.js";
 
 /** The value of `extensions.limit` on a refused document. */
-export type AbuseLimit = "tokens" | "depth" | "aliases" | "directives" | "cost";
+export type AbuseLimit = "tokens" | "depth" | "aliases" | "directives" | "cost" | "mutations";
+
+/** Root fields a mutation operation may select: one, so that no write's answer is lost to
+ * another's error (see mutation-field-limit.ts). Not configurable: clients rely on it. */
+export const MAX_MUTATION_FIELDS = 1;
 
 export interface AbuseLimitOptions {
   /** Deepest field nesting of an operation; fragments add no level. @default 12 */
@@ -75,6 +80,21 @@ function cutSuggestions(errors: readonly Error[] | undefined): void {
   }
 }
 
+/** Refuses, before anything runs, a mutation operation selecting more than one root field. */
+function useMutationFieldLimit(): Plugin {
+  const rule = mutationFieldLimitRule(MAX_MUTATION_FIELDS, (context, count) =>
+    context.reportError(
+      new ChatError(
+        "BAD_USER_INPUT",
+        `A mutation may select at most ${MAX_MUTATION_FIELDS} field; this one selects ${count}. ` +
+          "Send each mutation as its own request.",
+        { limit: "mutations", max: MAX_MUTATION_FIELDS },
+      ),
+    ),
+  );
+  return { onValidate: ({ addValidationRule }) => addValidationRule(rule) };
+}
+
 /**
  * Armor's blockFieldSuggestion only rewrites validation errors and misses enum-value suggestions;
  * this also covers variable values refused when execution starts (an input field or enum misspelt).
@@ -129,7 +149,11 @@ export function useAbuseLimits(options: AbuseLimitOptions = {}): Plugin {
       ...reportTo("cost", maxCost),
     },
   });
-  const plugins = [...armor.protect().plugins, ...(hideSuggestions ? [useHiddenSuggestions()] : [])] as Plugin[];
+  const plugins = [
+    ...armor.protect().plugins,
+    useMutationFieldLimit(),
+    ...(hideSuggestions ? [useHiddenSuggestions()] : []),
+  ] as Plugin[];
   return {
     onPluginInit({ addPlugin }) {
       for (const plugin of plugins) addPlugin(plugin);
