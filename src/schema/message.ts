@@ -139,10 +139,7 @@ MessageRef.implement({
       resolve: async (message, _args, context) => {
         const viewerId = viewerOf(context).id;
         if (message.senderId === viewerId) return true;
-        const receipt = await context.db.readReceipt.findUnique({
-          where: { messageId_userId: { messageId: message.id, userId: viewerId } },
-        });
-        return receipt !== null;
+        return context.loaders.hasRead.load({ messageId: message.id, userId: viewerId });
       },
     }),
   }),

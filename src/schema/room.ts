@@ -28,21 +28,15 @@ export const MemberRoleEnum = builder.enumType("MemberRole", {
 
 type MemberRole = "CREATOR" | "ADMIN" | "MODERATOR" | "MEMBER";
 
-/** The role of `userId` in `room`, or null when they are not a member. */
+/** The role of `userId` in `room`, or null when they are not a member. Through the loaders: a
+ * page of members asks for all their roles in a few queries. */
 async function roleOf(context: Context, room: Room, userId: string): Promise<MemberRole | null> {
-  const member = await context.db.roomMember.findUnique({
-    where: { roomId_userId: { roomId: room.id, userId } },
-    select: { userId: true },
-  });
+  const member = await context.loaders.member.load({ roomId: room.id, userId });
   if (!member) return null;
   if (room.kind === "ONE_TO_ONE") return "MEMBER";
   if (room.creatorId === userId) return "CREATOR";
   const relation = room.kind === "GROUP" ? DEFAULT_ADMIN_NAMES.group : DEFAULT_ADMIN_NAMES.channel;
-  const role = await context.db.roomRole.findUnique({
-    where: { roomId_role_userId: { roomId: room.id, role: relation, userId } },
-    select: { userId: true },
-  });
-  if (!role) return "MEMBER";
+  if (!(await context.loaders.hasRole.load({ roomId: room.id, role: relation, userId }))) return "MEMBER";
   return room.kind === "GROUP" ? "ADMIN" : "MODERATOR";
 }
 
@@ -186,9 +180,7 @@ RoomRef.implement({
     unreadCount: t.int({
       description: "Messages from others after the viewer's last read one; 0 for non-members.",
       resolve: async (room, _args, context) => {
-        const member = await context.db.roomMember.findUnique({
-          where: { roomId_userId: { roomId: room.id, userId: viewerOf(context).id } },
-        });
+        const member = await context.loaders.member.load({ roomId: room.id, userId: viewerOf(context).id });
         if (!member) return 0;
         return context.db.message.count({
           where: { roomId: room.id, seq: { gt: member.lastReadSeq }, isDeleted: false, senderId: { not: member.userId } },

@@ -6,6 +6,7 @@ import { contextFields, isContext, releaseContext, type Context } from "../conte
 import { yogaLogger, type Logger } from "../logger.js";
 import { schema } from "../schema/index.js";
 import { abuseLimitOptions, useAbuseLimits } from "./plugins/use-abuse-limits.js";
+import { useCostLimit } from "./plugins/use-cost-limit.js";
 import { useBodyLimit } from "./plugins/use-body-limit.js";
 import { useDemo, type DemoOptions } from "./plugins/use-demo.js";
 import { graphiqlOptions, renderOfflineGraphiQL, useGraphiQLAssets } from "./plugins/use-graphiql-offline.js";
@@ -59,7 +60,7 @@ export function createChatYoga(options: YogaOptions): ChatYoga {
     // Replaced by useBodyLimit below, which counts only bodies without a Content-Length.
     maxRequestBodySize: false,
     plugins: [
-      // First: token, depth, alias, directive and cost limits refuse a document before anything runs.
+      // First: token, depth, alias and directive limits refuse a document before anything runs.
       useAbuseLimits(abuseLimitOptions(options.config)),
       // Chat operations are small: refuse larger bodies with 413, by Content-Length or while streaming.
       useBodyLimit(options.config.MAX_REQUEST_BYTES),
@@ -74,6 +75,9 @@ export function createChatYoga(options: YogaOptions): ChatYoga {
       useMetrics(options.metrics),
       // Once a subscription started, its context forgets what subscribing cached (memory per stream).
       useLeanSubscriptions(),
+      // Operations past the cost limit (with their variables) are refused before anything runs;
+      // after the metrics, which count the refusal, and before anything replaces execute/subscribe.
+      useCostLimit(options.config.GRAPHQL_MAX_COST),
       // Last, so that no plugin replaces its subscribe function: events of subscribers with the same
       // viewer-free operation are executed once (masking and metrics still see every result).
       useSharedExecution({

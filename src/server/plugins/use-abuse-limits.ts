@@ -1,8 +1,9 @@
 // Limits on the shape of every GraphQL document, over HTTP and graphql-ws alike (graphql-ws runs
 // operations through yoga.getEnveloped, so these parse and validation hooks apply there too):
-// tokens, depth, aliases, directives and estimated cost, checked by graphql-armor before any
-// resolver runs, and one root field per mutation (mutation-field-limit.ts). A document past one
-// is refused with BAD_USER_INPUT and `extensions.limit` naming it. Outside development, "Did you mean ...?" suggestions are cut from error messages so
+// tokens, depth, aliases and directives, checked by graphql-armor before any resolver runs, and
+// one root field per mutation (mutation-field-limit.ts); the cost limit needs the variables, so it
+// runs when execution starts (use-cost-limit.ts). A document past one is refused with
+// BAD_USER_INPUT and `extensions.limit` naming it. Outside development, "Did you mean ...?" suggestions are cut from error messages so
 // the schema cannot be guessed field by field.
 import { EnvelopArmor } from "@escape.tech/graphql-armor";
 import type { GraphQLError, ValidationContext } from "graphql";
@@ -27,11 +28,6 @@ export interface AbuseLimitOptions {
   maxDirectives?: number;
   /** Most lexical tokens in one document, counted while parsing. @default 2000 */
   maxTokens?: number;
-  /**
-   * Highest estimated cost of an operation: each field with a selection (an object) costs 1, times
-   * its `first` or `last` when that is written as a literal; scalar fields are free. @default 5000
-   */
-  maxCost?: number;
   /** Cut "Did you mean ...?" suggestions from error messages. @default true */
   hideSuggestions?: boolean;
 }
@@ -40,14 +36,13 @@ export interface AbuseLimitOptions {
 export function abuseLimitOptions(
   config: Pick<
     Config,
-    "NODE_ENV" | "GRAPHQL_MAX_DEPTH" | "GRAPHQL_MAX_ALIASES" | "GRAPHQL_MAX_TOKENS" | "GRAPHQL_MAX_COST"
+    "NODE_ENV" | "GRAPHQL_MAX_DEPTH" | "GRAPHQL_MAX_ALIASES" | "GRAPHQL_MAX_TOKENS"
   >,
 ): AbuseLimitOptions {
   return {
     maxDepth: config.GRAPHQL_MAX_DEPTH,
     maxAliases: config.GRAPHQL_MAX_ALIASES,
     maxTokens: config.GRAPHQL_MAX_TOKENS,
-    maxCost: config.GRAPHQL_MAX_COST,
     hideSuggestions: config.NODE_ENV !== "development",
   };
 }
@@ -120,7 +115,6 @@ export function useAbuseLimits(options: AbuseLimitOptions = {}): Plugin {
     maxAliases = 15,
     maxDirectives = 20,
     maxTokens = 2_000,
-    maxCost = 5_000,
     hideSuggestions = true,
   } = options;
   const armor = new EnvelopArmor({
@@ -138,16 +132,8 @@ export function useAbuseLimits(options: AbuseLimitOptions = {}): Plugin {
     maxDepth: { n: maxDepth, flattenFragments: true, ...reportTo("depth", maxDepth) },
     maxAliases: { n: maxAliases, ...reportTo("aliases", maxAliases) },
     maxDirectives: { n: maxDirectives, ...reportTo("directives", maxDirectives) },
-    // Linear in the objects a response may hold; armor's default (x1.5 per level, scalars 1)
-    // priced a first page of rooms with members at about 40,000.
-    costLimit: {
-      maxCost,
-      objectCost: 1,
-      scalarCost: 0,
-      depthCostFactor: 1,
-      flattenFragments: true,
-      ...reportTo("cost", maxCost),
-    },
+    // Armor's cost sees only literal page sizes: replaced by useCostLimit.
+    costLimit: { enabled: false },
   });
   const plugins = [
     ...armor.protect().plugins,
