@@ -1,7 +1,8 @@
 // Limits on everything a client controls. Documented in the README ("Limits"); a value past a
 // limit is refused with BAD_USER_INPUT and changes nothing.
 export const LIMITS = {
-  /** Characters of message content, before sanitising. */
+  /** Characters of message content, both as sent and as stored (sanitising escapes `&` and `<`
+   * into entities, so what is stored can be longer than what was sent). */
   contentLength: 10_000,
   /** Characters of a group or channel name. */
   nameLength: 64,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isBlankContent, sanitizeContent } from "../src/content/sanitize.js";
+import { LIMITS } from "../src/limits.js";
 import { PROVIDERS } from "./harness/databases.js";
 import { createGroup, ok, signIn } from "./harness/fixtures.js";
 import { startTestServer, stopTestServers, type TestServer } from "./harness/server.js";
@@ -63,6 +64,7 @@ describe("sanitizeContent", () => {
 });
 
 const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { id content } }`;
+const EDIT = `mutation($id: ID!, $c: String!) { editMessage(messageId: $id, content: $c) { content } }`;
 const HISTORY = `query($r: ID!) { messages(roomId: $r) { edges { node { content } } } }`;
 
 describe.each(PROVIDERS)("stored content on %s", (provider) => {
@@ -87,5 +89,22 @@ describe.each(PROVIDERS)("stored content on %s", (provider) => {
     const sent = await ok(server, "ann", SEND, { input: { roomId, content } });
     expect(sent.sendMessage.content).toBe(expected);
     expect((await history()).at(-1)).toBe(expected);
+  });
+
+  it("holds the content limit for what is stored, not only for what was sent", async () => {
+    const count = async () => (await history()).length;
+    const before = await count();
+    // 10,000 characters as sent, 50,000 once `&` is stored as `&amp;`.
+    const ampersands = "&".repeat(LIMITS.contentLength);
+    const refused = await server.gql("ann", SEND, { input: { roomId, content: ampersands } });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "content" });
+    const sent = await ok(server, "ann", SEND, { input: { roomId, content: "&".repeat(LIMITS.contentLength / 5) } });
+    expect(sent.sendMessage.content).toHaveLength(LIMITS.contentLength);
+    // An edit is held to it too, and keeps the message as it was.
+    const edit = await server.gql("ann", EDIT, { id: sent.sendMessage.id, c: "<".repeat(LIMITS.contentLength / 2) });
+    expect(edit.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "content" });
+    const stored = await history();
+    expect(stored).toHaveLength(before + 1);
+    expect(stored.at(-1)).toBe("&amp;".repeat(LIMITS.contentLength / 5));
   });
 });
