@@ -22,6 +22,8 @@ export const LIMITS = {
   captionLength: 1_024,
   /** Bytes of room preferences or attachment metadata, as JSON. */
   jsonBytes: 8_192,
+  /** Levels of nesting of room preferences or attachment metadata (the object itself is 1). */
+  jsonDepth: 32,
   /** Items of one page (messages, rooms, channels, notifications). */
   pageSize: 100,
   /** Default page size when `first`/`last` is omitted. */
