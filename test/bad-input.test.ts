@@ -68,6 +68,14 @@ describe.each(PROVIDERS)("bad input on %s", (provider) => {
     expect(await server.server.db.user.count()).toBe(users);
   });
 
+  it("shortens a long name by whole characters, never into a lone surrogate", async () => {
+    const name = `${"a".repeat(149)}\u{1F600}b`;
+    const token = await signToken(server.secret, { sub: "long-name", name });
+    const response = await post(token, VIEWER);
+    const body = (await response.json()) as { data: { viewer: { username: string } } };
+    expect(body.data.viewer.username).toBe(`${"a".repeat(149)}\u{1F600}`);
+  });
+
   it("refuses claims no database stores from an application's own authenticate", async () => {
     const custom = await startTestServer(provider, {
       authenticate: async () => ({ id: "pat", username: "pat", displayName: "p\ud800" }),
