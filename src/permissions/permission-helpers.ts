@@ -64,7 +64,8 @@ export function checkId(id: unknown, what: "room" | "message" | "user" = "room")
   if (what !== "user" && !UUID.test(id)) throw new BadUserInputError(`"${id.slice(0, 64)}" is not a valid ${what} id.`);
   // User ids are the identity provider's: any text, but one no database could have stored
   // names nobody (and PostgreSQL would fail on a NUL in the query).
-  if (unstorableReason(id)) throw new BadUserInputError(`Not a valid ${what} id: it ${unstorableReason(id)}.`);
+  const unstorable = unstorableReason(id);
+  if (unstorable) throw new BadUserInputError(`Not a valid ${what} id: it ${unstorable}.`);
   return id;
 }
 

@@ -15,7 +15,7 @@ export function idsArg(ids: readonly string[], field: string, what: "room" | "me
 
 /** Refuses a string no database stores as given (storable-text.ts): what a client was answered
  * would not be what was kept, or the write would fail. */
-export function storableArg(value: string, field: string): string {
+function storableArg(value: string, field: string): string {
   const reason = unstorableReason(value);
   if (reason) throw new BadUserInputError(`${field} ${reason}.`, field);
   return value;
