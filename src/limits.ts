@@ -1,7 +1,8 @@
 // Limits on everything a client controls. Documented in the README ("Limits"); a value past a
 // limit is refused with BAD_USER_INPUT and changes nothing.
 export const LIMITS = {
-  /** Characters of message content, before sanitising. */
+  /** Characters of message content, both as sent and as stored (sanitising escapes `&` and `<`
+   * into entities, so what is stored can be longer than what was sent). */
   contentLength: 10_000,
   /** Characters of a group or channel name. */
   nameLength: 64,
@@ -21,6 +22,8 @@ export const LIMITS = {
   captionLength: 1_024,
   /** Bytes of room preferences or attachment metadata, as JSON. */
   jsonBytes: 8_192,
+  /** Levels of nesting of room preferences or attachment metadata (the object itself is 1). */
+  jsonDepth: 32,
   /** Items of one page (messages, rooms, channels, notifications). */
   pageSize: 100,
   /** Default page size when `first`/`last` is omitted. */

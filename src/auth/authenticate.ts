@@ -3,6 +3,7 @@
 // application replaces it with the `authenticate` option of createChatServer.
 import { createHash } from "node:crypto";
 import { jwtVerify, SignJWT, errors as joseErrors } from "jose";
+import { unstorableReason } from "../content/storable-text.js";
 import { UnauthenticatedError } from "../errors.js";
 
 /** Who the credentials say the caller is; the user row is upserted from this. */
@@ -84,12 +85,16 @@ export function createJwtAuthenticate(secret: string): Authenticate {
       // Only HS256: an unsigned ("alg": "none") or differently signed token fails here.
       const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"] });
       const { sub, name, staff, exp } = payload;
-      if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_ID_LENGTH) {
+      if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_ID_LENGTH || unstorableReason(sub)) {
         throw new UnauthenticatedError("The token has no valid subject.");
+      }
+      if (typeof name === "string" && unstorableReason(name)) {
+        throw new UnauthenticatedError("The token has no valid name.");
       }
       const identity: Identity = {
         id: sub,
-        username: typeof name === "string" && name.length > 0 ? name.slice(0, 150) : sub,
+        // Sliced by code points: slicing UTF-16 units could leave a lone surrogate at the end.
+        username: typeof name === "string" && name.length > 0 ? [...name].slice(0, 150).join("") : sub,
         isStaff: staff === true,
         ...(typeof exp === "number" && { expiresAt: new Date(exp * 1000) }),
       };

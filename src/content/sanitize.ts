@@ -1,10 +1,22 @@
 // The HTML sanitiser for message content: the seed's allow-list (bleach with strip=True), so the
-// seed's XSS vectors give the same stored content here (test/sanitize.test.ts).
+// seed's XSS vectors give the same stored content here (test/sanitize.test.ts), except where the
+// seed was unsafe: a link that opens a new window gets rel="noopener noreferrer" (else the opened
+// page can navigate the chat's window through window.opener), and `id` goes (an element with a
+// chosen id clobbers the page's globals and its own elements' ids).
 import sanitizeHtml from "sanitize-html";
+
+/** What a link with a `target` always carries; a client's own `rel` never survives. */
+const NEW_WINDOW_REL = "noopener noreferrer";
 
 const OPTIONS: sanitizeHtml.IOptions = {
   allowedTags: ["b", "i", "strong", "em", "a", "span", "p", "ul", "ol", "li", "br"],
-  allowedAttributes: { a: ["href", "title", "target"], "*": ["class", "id"] },
+  allowedAttributes: { a: ["href", "title", "target", "rel"], "*": ["class"] },
+  transformTags: {
+    a: (tagName, attribs) => {
+      const { rel: _clientRel, ...kept } = attribs;
+      return { tagName, attribs: kept.target === undefined ? kept : { ...kept, rel: NEW_WINDOW_REL } };
+    },
+  },
   allowedSchemes: ["http", "https", "mailto"],
   allowedSchemesByTag: {},
   allowedSchemesAppliedToAttributes: ["href"],

@@ -2,7 +2,8 @@
 // change. A bounded memo of the claims last written keeps this off the hot path.
 import type { Identity } from "../auth/authenticate.js";
 import type { User } from "../generated/sqlite/client.js";
-import { isUniqueViolation } from "../errors.js";
+import { unstorableReason } from "../content/storable-text.js";
+import { isUniqueViolation, UnauthenticatedError } from "../errors.js";
 import type { Db } from "./client.js";
 
 const MEMO_LIMIT = 10_000;
@@ -19,6 +20,7 @@ export function createUserUpserter(db: Db): UserUpserter {
     return user;
   };
   return async (identity) => {
+    refuseUnstorable(identity);
     const fields = {
       username: identity.username,
       displayName: identity.displayName ?? null,
@@ -44,4 +46,14 @@ export function createUserUpserter(db: Db): UserUpserter {
 
 function sameFields(user: User, fields: Pick<User, "username" | "displayName" | "isStaff">): boolean {
   return user.username === fields.username && user.displayName === fields.displayName && user.isStaff === fields.isStaff;
+}
+
+/** Claims no database stores as given (from any authenticate, not only the default JWT one)
+ * would fail or alter every request of the user: the credentials are refused instead. */
+function refuseUnstorable(identity: Identity): void {
+  for (const claim of [identity.id, identity.username, identity.displayName]) {
+    if (typeof claim === "string" && unstorableReason(claim)) {
+      throw new UnauthenticatedError("The credentials name a user that cannot be stored.");
+    }
+  }
 }

@@ -5,6 +5,7 @@
 import type { Db } from "../db/client.js";
 import type { HotPath, MemberAccess } from "../db/sql/hot-path.js";
 import type { Room, RoomKind, RoomPermission, User } from "../generated/sqlite/client.js";
+import { unstorableReason } from "../content/storable-text.js";
 import { BadUserInputError, NotFoundError } from "../errors.js";
 import type { MemberAccessCache } from "./member-access-cache.js";
 
@@ -61,6 +62,10 @@ const MEMBER_GRANTS: Record<PermPhrase, { group: RoomPermission; channel: RoomPe
 export function checkId(id: unknown, what: "room" | "message" | "user" = "room"): string {
   if (typeof id !== "string") throw new BadUserInputError(`Invalid ${what} id type.`);
   if (what !== "user" && !UUID.test(id)) throw new BadUserInputError(`"${id.slice(0, 64)}" is not a valid ${what} id.`);
+  // User ids are the identity provider's: any text, but one no database could have stored
+  // names nobody (and PostgreSQL would fail on a NUL in the query).
+  const unstorable = unstorableReason(id);
+  if (unstorable) throw new BadUserInputError(`Not a valid ${what} id: it ${unstorable}.`);
   return id;
 }
 

@@ -1,6 +1,7 @@
 // Relay-style connections (edges { cursor node }, pageInfo), written by hand: the relay plugin
 // would also rewrite ids into global ids, and ours are the database's.
 import type { ObjectRef } from "@pothos/core";
+import { unstorableReason } from "../content/storable-text.js";
 import { BadUserInputError } from "../errors.js";
 import { builder } from "./builder.js";
 
@@ -55,26 +56,46 @@ export function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString("base64url");
 }
 
+/** Longer than any cursor this server issues (a time and an id of up to about 700 characters):
+ * a longer one is refused before it is decoded. */
+const MAX_CURSOR_LENGTH = 1_024;
+
+/** The value of a cursor this server issued; anything else, however it was forged, is
+ * BAD_USER_INPUT. `isValid` must accept only values the database can be queried with. */
 export function decodeCursor<T>(cursor: string, field: string, isValid: (value: unknown) => value is T): T {
+  const refused = () => new BadUserInputError(`${field} is not a cursor this server issued.`, field);
+  if (cursor.length > MAX_CURSOR_LENGTH) throw refused();
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    throw new BadUserInputError(`${field} is not a cursor this server issued.`, field);
+    throw refused();
   }
-  if (!isValid(value)) throw new BadUserInputError(`${field} is not a cursor this server issued.`, field);
+  if (!isValid(value)) throw refused();
   return value;
 }
+
+/** A message seq as a cursor: an integer both databases' Int columns hold. */
+export const isSeqCursor = (value: unknown): value is number =>
+  Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 2_147_483_647;
 
 /** Cursor of lists ordered by (lastActivityAt desc, id desc). */
 export type ActivityCursor = [string, string];
 
+/** Only the ISO form Date.toISOString writes (years 0000-9999): other parseable dates reach
+ * past what the databases store. */
+const isIsoInstant = (value: unknown): value is string =>
+  typeof value === "string" &&
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value) &&
+  !Number.isNaN(Date.parse(value)) &&
+  new Date(value).toISOString() === value;
+
+/** Room, message and notification ids are UUIDs; member cursors hold user ids, which are the
+ * identity provider's (any storable text; the cursor's length bounds them). */
+const isCursorId = (value: unknown): value is string => typeof value === "string" && unstorableReason(value) === null;
+
 export const isActivityCursor = (value: unknown): value is ActivityCursor =>
-  Array.isArray(value) &&
-  value.length === 2 &&
-  typeof value[0] === "string" &&
-  !Number.isNaN(Date.parse(value[0])) &&
-  typeof value[1] === "string";
+  Array.isArray(value) && value.length === 2 && isIsoInstant(value[0]) && isCursorId(value[1]);
 
 /** The cursor of a row in a list ordered by a time, then an id. */
 export function timeCursor(at: Date, id: string): string {

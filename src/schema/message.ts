@@ -4,7 +4,7 @@ import type { LoadedMessage } from "../db/loaders.js";
 import type { Context } from "../context.js";
 import { viewerOf } from "../context.js";
 import { builder } from "./builder.js";
-import { connectionRef, decodeCursor, encodeCursor, type Connection } from "./connection.js";
+import { connectionRef, decodeCursor, encodeCursor, isSeqCursor, type Connection } from "./connection.js";
 import { MessageRef, RoomRef, UserRef } from "./refs.js";
 import { pageSizeArg } from "./validate.js";
 
@@ -146,8 +146,6 @@ MessageRef.implement({
 });
 
 const MessageConnection = connectionRef("Message", MessageRef, "Messages of a room in sequence order.");
-
-const isSeqCursor = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
 
 builder.queryField("messages", (t) =>
   t.field({

@@ -87,9 +87,18 @@ const SendMessageInput = builder.inputType("SendMessageInput", {
 
 type SendArgs = typeof SendMessageInput.$inferInput;
 
-/** Sanitised content, and whether it shows nothing. */
+/** Sanitised content, and whether it shows nothing. The limit holds for what is stored too:
+ * sanitising escapes text (`&` becomes `&amp;`), so content within the limit as sent can grow
+ * past it. Checking as sent first bounds the sanitiser's work. */
 export function contentArg(value: string): { content: string; blank: boolean } {
   const content = sanitizeContent(textArg(value, "content", LIMITS.contentLength)).trim();
+  if (content.length > LIMITS.contentLength) {
+    throw new BadUserInputError(
+      `content may be at most ${LIMITS.contentLength} characters once sanitised (it would be ${content.length}: ` +
+        "characters such as & and < are stored as entities).",
+      "content",
+    );
+  }
   return { content, blank: isBlankContent(content) };
 }
 

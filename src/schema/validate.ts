@@ -1,6 +1,7 @@
 // Input checks shared by the schema files. Each throws BAD_USER_INPUT naming the argument.
 import { BadUserInputError } from "../errors.js";
 import { LIMITS } from "../limits.js";
+import { unstorableReason } from "../content/storable-text.js";
 import { checkId } from "../permissions/permission-helpers.js";
 
 /** A list of ids: non-empty, at most LIMITS.idsPerList, de-duplicated, each well formed. */
@@ -12,14 +13,17 @@ export function idsArg(ids: readonly string[], field: string, what: "room" | "me
   return [...new Set(ids.map((id) => checkId(id, what)))];
 }
 
-/** String.prototype.isWellFormed: in Node 20, though not in the ES2023 typings this project uses. */
-const isWellFormed = (value: string) => (value as string & { isWellFormed(): boolean }).isWellFormed();
+/** Refuses a string no database stores as given (storable-text.ts): what a client was answered
+ * would not be what was kept, or the write would fail. */
+function storableArg(value: string, field: string): string {
+  const reason = unstorableReason(value);
+  if (reason) throw new BadUserInputError(`${field} ${reason}.`, field);
+  return value;
+}
 
-/** A string of at most `max` characters; trimmed; `required` refuses an empty result. A lone
- * UTF-16 surrogate is refused: no database stores it as given (SQLite and PostgreSQL would each
- * store a different replacement), so what a client was answered would not be what was kept. */
+/** A storable string of at most `max` characters; trimmed; `required` refuses an empty result. */
 export function textArg(value: string, field: string, max: number, required = false): string {
-  if (!isWellFormed(value)) throw new BadUserInputError(`${field} is not valid Unicode (a lone surrogate).`, field);
+  storableArg(value, field);
   const text = value.trim();
   if (text.length > max) throw new BadUserInputError(`${field} may be at most ${max} characters.`, field);
   if (required && text.length === 0) throw new BadUserInputError(`${field} must not be empty.`, field);
@@ -43,15 +47,35 @@ export function urlArg(value: string, field: string): string {
   return url.toString();
 }
 
-/** A JSON object of at most LIMITS.jsonBytes bytes when serialised. */
+/** A JSON object of at most LIMITS.jsonBytes bytes when serialised and LIMITS.jsonDepth levels
+ * deep, whose keys and strings are storable and numbers finite. Deeper values crash the
+ * databases' JSON handling; the check stops at the limit, so it never recurses further itself. */
 export function jsonObjectArg(value: unknown, field: string): Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new BadUserInputError(`${field} must be a JSON object.`, field);
   }
+  checkJsonValue(value, field, 1);
   if (Buffer.byteLength(JSON.stringify(value)) > LIMITS.jsonBytes) {
     throw new BadUserInputError(`${field} may be at most ${LIMITS.jsonBytes} bytes of JSON.`, field);
   }
   return value as Record<string, unknown>;
+}
+
+function checkJsonValue(value: unknown, field: string, depth: number): void {
+  if (typeof value === "string") {
+    storableArg(value, field);
+  } else if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new BadUserInputError(`${field} holds a number JSON cannot represent.`, field);
+  } else if (typeof value === "object" && value !== null) {
+    if (depth > LIMITS.jsonDepth) {
+      throw new BadUserInputError(`${field} may be nested at most ${LIMITS.jsonDepth} levels deep.`, field);
+    }
+    const entries = Array.isArray(value) ? value.map((item) => ["", item] as const) : Object.entries(value);
+    for (const [key, item] of entries) {
+      storableArg(key, field);
+      checkJsonValue(item, field, depth + 1);
+    }
+  }
 }
 
 /** An integer within [min, max]. */
