@@ -19,6 +19,7 @@ import { createRateLimits } from "./rate-limits.js";
 import { createMemoryBus, createRedisBus } from "./realtime/event-bus.js";
 import { RealtimeHub } from "./realtime/hub.js";
 import { startGraphqlWs } from "./server/graphql-ws.js";
+import { HttpTransport } from "./server/http-transport.js";
 import { createChatMetrics } from "./server/metrics.js";
 import { createChatYoga } from "./server/yoga.js";
 
@@ -114,14 +115,16 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     const identity = await authenticate(input);
     return identity ? { viewer: await upsertUser(identity), expiresAt: identity.expiresAt } : null;
   };
-  const viewerFor = async (input: Parameters<Authenticate>[0]) => (await signIn(input))?.viewer ?? null;
 
   const sharedResults = new SharedResults();
   const yoga = createChatYoga({
     config,
     // HTTP: the request's logger (useRequestLog); graphql-ws: a new id per operation.
-    createContext: async (request) =>
-      createContext(services, await viewerFor({ request }), undefined, currentRequestLog()),
+    createContext: async (request, response) => {
+      const signedIn = await signIn({ request });
+      const transport = new HttpTransport(response, signedIn?.expiresAt);
+      return createContext(services, signedIn?.viewer ?? null, transport, currentRequestLog());
+    },
     createEventContext: () => createContext(services, null),
     sharedResults,
     log,

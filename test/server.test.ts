@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import Database from "better-sqlite3";
+import { SignJWT } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
 import { signToken } from "../src/auth/authenticate.js";
 import { createTestDatabase, PROVIDERS } from "./harness/databases.js";
@@ -32,7 +33,9 @@ describe.each(PROVIDERS)("server on %s", (provider) => {
     const forged = await signToken(`${secret}-other`, { sub: "alice" });
     const expired = await signToken(secret, { sub: "alice" }, "-1m");
     const unsigned = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"sub":"alice"}').toString("base64url")}.`;
-    for (const token of [forged, expired, unsigned, "not-a-jwt"]) {
+    // Correctly signed but valid forever: refused (README Authentication).
+    const noExpiry = await new SignJWT({ name: "alice" }).setProtectedHeader({ alg: "HS256" }).setSubject("alice").sign(new TextEncoder().encode(secret));
+    for (const token of [forged, expired, unsigned, noExpiry, "not-a-jwt"]) {
       const response = await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },

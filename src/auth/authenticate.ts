@@ -87,11 +87,14 @@ export function createJwtAuthenticate(secret: string): Authenticate {
       if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_ID_LENGTH) {
         throw new UnauthenticatedError("The token has no valid subject.");
       }
+      // A token without an expiry would be valid forever, and so would every connection opened
+      // with it: refused, so that a leaked token stops working and connections re-authenticate.
+      if (typeof exp !== "number") throw new UnauthenticatedError("The token has no expiry (exp).");
       const identity: Identity = {
         id: sub,
         username: typeof name === "string" && name.length > 0 ? name.slice(0, 150) : sub,
         isStaff: staff === true,
-        ...(typeof exp === "number" && { expiresAt: new Date(exp * 1000) }),
+        expiresAt: new Date(exp * 1000),
       };
       if (remember) verified.set(token, identity);
       return identity;

@@ -12,6 +12,7 @@ import { CloseCode as ProtocolCloseCode, handleProtocols, type Server, type WebS
 import type { Socket } from "node:net";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../logger.js";
+import { startDeadline, type Deadline } from "./deadline.js";
 import { startKeepAlive } from "./keep-alive.js";
 import type { SharedFrames } from "./shared-frames.js";
 
@@ -32,9 +33,6 @@ export interface WsConnection {
   /** Writes a frame we built ourselves (not graphql-ws); false when the socket is not open. */
   sendFrame(frame: string): boolean;
 }
-
-/** Longest delay setTimeout takes (about 24.8 days); a later deadline is not timed. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface WsAdapterOptions<Extra> {
   log: Logger;
@@ -79,7 +77,7 @@ const tcpSocketOf = (socket: WebSocket) => (socket as unknown as { _socket?: Soc
 class ProtocolConnection implements ProtocolSocket, WsConnection {
   private receive: ((data: string) => Promise<void>) | null = null;
   private closed: Closed | null = null;
-  private deadline: NodeJS.Timeout | null = null;
+  private deadline: Deadline | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -106,17 +104,16 @@ class ProtocolConnection implements ProtocolSocket, WsConnection {
   }
 
   disconnectAt(at: Date, code: number, reason: string): void {
-    const delay = at.getTime() - Date.now();
-    if (delay > MAX_TIMER_MS || !this.closed) return;
-    if (this.deadline) clearTimeout(this.deadline);
-    this.deadline = setTimeout(() => this.disconnect(code, reason), Math.max(0, delay));
+    if (!this.closed) return;
+    this.deadline?.clear();
+    this.deadline = startDeadline(at, () => this.disconnect(code, reason));
   }
 
   /** Tells graphql-ws the connection is over (once): it ends every operation of the socket. */
   finish(code: number, reason: string): void {
     const closed = this.closed;
     this.closed = null;
-    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline?.clear();
     this.deadline = null;
     closed?.(code, reason).catch((error: unknown) => {
       this.log.error({ err: error }, "graphql-ws: failed to close a connection");

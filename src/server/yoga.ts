@@ -1,5 +1,6 @@
 // The Yoga instance: one GraphQL endpoint for HTTP queries and mutations, SSE subscriptions, and
 // (through server/graphql-ws.ts) graphql-ws operations, which all share its plugins and masking.
+import type { ServerResponse } from "node:http";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Config } from "../config.js";
 import { contextFields, isContext, releaseContext, type Context } from "../context.js";
@@ -7,6 +8,7 @@ import { yogaLogger, type Logger } from "../logger.js";
 import { schema } from "../schema/index.js";
 import { abuseLimitOptions, useAbuseLimits } from "./plugins/use-abuse-limits.js";
 import { useBodyLimit } from "./plugins/use-body-limit.js";
+import { useCredentialExpiry } from "./plugins/use-credential-expiry.js";
 import { useDemo, type DemoOptions } from "./plugins/use-demo.js";
 import { graphiqlOptions, renderOfflineGraphiQL, useGraphiQLAssets } from "./plugins/use-graphiql-offline.js";
 import { deliveryCounter, streamCounter, type ChatMetrics } from "./metrics.js";
@@ -26,8 +28,8 @@ export type ChatYoga = YogaServerInstance<ServerContext, Context>;
 export interface YogaOptions {
   /** The server's configuration (limits, NODE_ENV). */
   config: Readonly<Config>;
-  /** The context of an HTTP request (queries, mutations, SSE). */
-  createContext(request: Request): Promise<Context>;
+  /** The context of an HTTP request (queries, mutations, SSE), with Node's response when served by Node. */
+  createContext(request: Request, response: ServerResponse | undefined): Promise<Context>;
   /** A context without a viewer, for executing a subscription event once for many subscribers. */
   createEventContext(): Context;
   /** Results executed once for many subscribers; graphql-ws serialises each once. */
@@ -74,6 +76,8 @@ export function createChatYoga(options: YogaOptions): ChatYoga {
       useMetrics(options.metrics),
       // Once a subscription started, its context forgets what subscribing cached (memory per stream).
       useLeanSubscriptions(),
+      // An SSE subscription ends when its request's token expires.
+      useCredentialExpiry(),
       // Last, so that no plugin replaces its subscribe function: events of subscribers with the same
       // viewer-free operation are executed once (masking and metrics still see every result).
       useSharedExecution({
@@ -89,6 +93,9 @@ export function createChatYoga(options: YogaOptions): ChatYoga {
     ],
     // A graphql-ws operation's context is ready made (and lazy); an HTTP request's is built here,
     // as own properties, since Yoga copies them into its own object.
-    context: async (initial) => (isContext(initial) ? initial : contextFields(await options.createContext(initial.request))),
+    context: async (initial) =>
+      isContext(initial)
+        ? initial
+        : contextFields(await options.createContext(initial.request, (initial as { res?: ServerResponse }).res)),
   });
 }
