@@ -37,6 +37,9 @@ export interface ChatServerOptions extends Partial<Config> {
   logger?: Logger;
   /** How long stop() lets in-flight HTTP requests finish before it cuts connections, in ms. @default 10000 */
   shutdownTimeoutMs?: number;
+  /** Milliseconds between WebSocket keep-alive pings; a client that did not answer one by the next
+   * is closed as a slow consumer (4509). @default 12000 */
+  webSocketKeepAliveMs?: number;
   /** Called with every SQL statement sent and its duration in ms (query logging, or counting in tests). */
   onQuery?: QueryListener;
 }
@@ -71,6 +74,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     logger,
     shutdownTimeoutMs = 10_000,
     onQuery,
+    webSocketKeepAliveMs,
     ...overrides
   } = options;
   const config = loadConfig(overrides);
@@ -166,6 +170,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         maxPayload: config.MAX_REQUEST_BYTES,
         maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
         maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
+        keepAliveMs: webSocketKeepAliveMs,
         sharedResults,
         log,
       });

@@ -8,7 +8,7 @@ import { makeServer } from "graphql-ws";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../logger.js";
 import { CloseCode } from "./close-codes.js";
-import { ConnectionState, graphqlWsHooks, type GraphqlWsHookOptions } from "./graphql-ws-hooks.js";
+import { ConnectionState, disconnectSlowConsumer, graphqlWsHooks, type GraphqlWsHookOptions } from "./graphql-ws-hooks.js";
 import { SharedFrames } from "./shared-frames.js";
 import { serveGraphqlWs } from "./ws-adapter.js";
 
@@ -18,10 +18,10 @@ export interface GraphqlWsOptions extends Omit<GraphqlWsHookOptions, "frames"> {
   maxPayload: number;
   /** Where errors of ws and graphql-ws are logged. */
   log: Logger;
+  /** Milliseconds between keep-alive pings; a client that did not answer one by the next is closed
+   * as a slow consumer. @default 12000 (graphql-ws's default for ws) */
+  keepAliveMs?: number;
 }
-
-/** Milliseconds between keep-alive pings (graphql-ws's default for ws). */
-const KEEP_ALIVE_MS = 12_000;
 
 /** How long a shutting-down server waits for clients to answer its close frame. */
 const CLOSE_HANDSHAKE_MS = 3_000;
@@ -35,7 +35,8 @@ export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<vo
   const adapter = serveGraphqlWs(wss, server, {
     log: options.log,
     frames,
-    keepAliveMs: KEEP_ALIVE_MS,
+    keepAliveMs: options.keepAliveMs ?? 12_000,
+    unanswered: disconnectSlowConsumer,
     extra: (connection) => new ConnectionState(connection, options.maxBufferedBytes),
   });
 

@@ -1,7 +1,8 @@
 // Our adapter between `ws` sockets and graphql-ws's protocol core (makeServer), in place of
 // graphql-ws/use/ws, so that we control what a connection costs and how frames are written:
 // - send writes without waiting for the write callback (a client that stops reading is caught by
-//   bufferedAmount in onNext and closed with 4509), and splices shared payloads in (shared-frames);
+//   bufferedAmount in onNext, or by the keep-alive ping it does not answer, and closed with
+//   4509), and splices shared payloads in (shared-frames);
 // - nothing of the HTTP upgrade request is kept, the socket listeners are shared functions, and
 //   the open sockets are tracked here (ws's clientTracking adds a closure per socket);
 // - one keep-alive timer for all sockets (keep-alive.ts);
@@ -37,8 +38,10 @@ export interface WsConnection {
 export interface WsAdapterOptions<Extra> {
   log: Logger;
   frames: SharedFrames;
-  /** Milliseconds between keep-alive pings; a socket that missed the last one is terminated. */
+  /** Milliseconds between keep-alive pings. */
   keepAliveMs: number;
+  /** A connection that did not answer a keep-alive ping by the next one. */
+  unanswered(connection: WsConnection): void;
   /** The per-connection state graphql-ws hands to every hook as ctx.extra. */
   extra(connection: WsConnection): Extra;
 }
@@ -184,7 +187,14 @@ export function serveGraphqlWs<Extra>(
   if (wss.options.clientTracking) throw new Error("serveGraphqlWs needs a WebSocketServer made with clientTracking: false");
   const connections = new Map<WebSocket, ProtocolConnection>();
   const batches = new WriteBatches();
-  const keepAlive = startKeepAlive(() => connections.keys(), options.keepAliveMs);
+  const keepAlive = startKeepAlive(
+    () => connections.keys(),
+    options.keepAliveMs,
+    (socket) => {
+      const connection = connections.get(socket);
+      if (connection) options.unanswered(connection);
+    },
+  );
   wss.options.handleProtocols = handleProtocols;
 
   function onMessage(this: WebSocket, data: RawData) {
