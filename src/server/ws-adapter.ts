@@ -8,7 +8,8 @@
 // - one keep-alive timer for all sockets (keep-alive.ts);
 // - frames written to one socket in the same turn of the event loop leave in one system call
 //   (WriteBatches);
-// - errors from ws and graphql-ws go to our logger, and the client learns no details (1011).
+// - errors from ws and graphql-ws go to our logger as JSON lines (never to the console), and the
+//   client learns no details (1011).
 import { CloseCode as ProtocolCloseCode, handleProtocols, type Server, type WebSocket as ProtocolSocket } from "graphql-ws";
 import type { Socket } from "node:net";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
@@ -200,8 +201,10 @@ export function serveGraphqlWs<Extra>(
   function onMessage(this: WebSocket, data: RawData) {
     connections.get(this)?.handle(data);
   }
-  function onError(this: WebSocket, error: Error) {
-    // ws has already closed the socket for protocol errors (1009 past maxPayload, 1002, ...).
+  function onError(this: WebSocket, error: Error & { code?: string }) {
+    // A frame ws refused (1009 past maxPayload, 1007 invalid UTF-8, 1002 ...): ws has already
+    // closed the socket. The client's doing, so one short line, without ws's stack.
+    if (error.code?.startsWith("WS_ERR_")) return log.warn({ wsError: error.code }, `websocket: ${error.message}`);
     log.warn({ err: error }, `websocket: ${error.message}`);
     if (this.readyState === this.OPEN) this.close(INTERNAL_ERROR, "Internal server error");
   }
