@@ -46,6 +46,8 @@ export interface Config {
   RATE_LIMIT_REACTIONS_PER_MINUTE: number;
   /** Concurrent subscriptions on one WebSocket connection. @default 50 */
   MAX_SUBSCRIPTIONS_PER_CONNECTION: number;
+  /** Longest a shutdown (SIGTERM, SIGINT) takes, in ms: `npm start` exits when it is reached. @default 10000 */
+  SHUTDOWN_TIMEOUT_MS: number;
 }
 
 export type ConfigKey = keyof Config;
@@ -102,6 +104,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   "RATE_LIMIT_MESSAGES_PER_MINUTE",
   "RATE_LIMIT_REACTIONS_PER_MINUTE",
   "MAX_SUBSCRIPTIONS_PER_CONNECTION",
+  "SHUTDOWN_TIMEOUT_MS",
 ];
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -190,6 +193,7 @@ export function loadConfig(
     RATE_LIMIT_MESSAGES_PER_MINUTE: asCount("RATE_LIMIT_MESSAGES_PER_MINUTE", get("RATE_LIMIT_MESSAGES_PER_MINUTE"), 1_000_000) ?? 60,
     RATE_LIMIT_REACTIONS_PER_MINUTE: asCount("RATE_LIMIT_REACTIONS_PER_MINUTE", get("RATE_LIMIT_REACTIONS_PER_MINUTE"), 1_000_000) ?? 120,
     MAX_SUBSCRIPTIONS_PER_CONNECTION: asCount("MAX_SUBSCRIPTIONS_PER_CONNECTION", get("MAX_SUBSCRIPTIONS_PER_CONNECTION"), 100_000) ?? 50,
+    SHUTDOWN_TIMEOUT_MS: asCount("SHUTDOWN_TIMEOUT_MS", get("SHUTDOWN_TIMEOUT_MS"), 600_000) ?? 10_000,
   };
   return Object.freeze(config);
 }

@@ -26,7 +26,13 @@ export interface GraphqlWsOptions extends Omit<GraphqlWsHookOptions, "frames"> {
 /** How long a shutting-down server waits for clients to answer its close frame. */
 const CLOSE_HANDSHAKE_MS = 3_000;
 
-export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<void> } {
+export interface GraphqlWsServer {
+  /** Closes every socket with 1001 and waits for the close handshakes, until `cutOffAt` (epoch ms)
+   * at the latest; then cuts off the clients that did not answer. */
+  close(cutOffAt?: number): Promise<void>;
+}
+
+export function startGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
   const { httpServer, yoga, maxPayload } = options;
   // The adapter tracks its sockets itself (see serveGraphqlWs).
   const wss = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, maxPayload, clientTracking: false });
@@ -41,11 +47,12 @@ export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<vo
   });
 
   return {
-    async close() {
+    async close(cutOffAt = Infinity) {
       const open = adapter.sockets();
       for (const client of open) client.close(CloseCode.GoingAway, "Server shutting down");
       // Wait for the close handshakes, so subscriptions have ended; cut off a client that does not answer.
-      const cutOff = setTimeout(() => open.forEach((client) => client.terminate()), CLOSE_HANDSHAKE_MS);
+      const wait = Math.max(0, Math.min(CLOSE_HANDSHAKE_MS, cutOffAt - Date.now()));
+      const cutOff = setTimeout(() => open.forEach((client) => client.terminate()), wait);
       await Promise.all(
         open.map(
           (client) => client.readyState !== client.CLOSED && new Promise((done) => client.once("close", done)),
