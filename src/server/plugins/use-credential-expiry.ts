@@ -21,7 +21,11 @@ function untilExpiry(source: AsyncIterable<ExecutionResult>, at: Date): AsyncIte
   const finish = async (): Promise<IteratorResult<ExecutionResult>> => {
     ended = true;
     deadline.clear();
-    await iterator.return?.();
+    try {
+      await iterator.return?.();
+    } catch {
+      // The source failed while ending: it has ended all the same.
+    }
     return { value: undefined, done: true };
   };
   return {
