@@ -18,9 +18,13 @@ import type { PermissionHandlerClass } from "./permissions/permission-handler.js
 import { createRateLimits } from "./rate-limits.js";
 import { createMemoryBus, createRedisBus } from "./realtime/event-bus.js";
 import { RealtimeHub } from "./realtime/hub.js";
-import { startGraphqlWs } from "./server/graphql-ws.js";
+import { startGraphqlWs, type GraphqlWsServer } from "./server/graphql-ws.js";
+import { HttpTransport } from "./server/http-transport.js";
 import { createChatMetrics } from "./server/metrics.js";
 import { createChatYoga } from "./server/yoga.js";
+
+/** The part of the shutdown timeout kept for closing Redis and the database. */
+const CLOSE_RESERVE_MS = 1_000;
 
 /** Unsent bytes after which a socket counts as a slow consumer. */
 const WS_MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -34,8 +38,11 @@ export interface ChatServerOptions extends Partial<Config> {
   migrate?: boolean;
   /** A pino logger to write to instead of a new one on stdout at LOG_LEVEL (its own level applies). */
   logger?: Logger;
-  /** How long stop() lets in-flight HTTP requests finish before it cuts connections, in ms. @default 10000 */
+  /** Longest stop() takes, in ms: in-flight HTTP requests are cut a second before it. @default SHUTDOWN_TIMEOUT_MS */
   shutdownTimeoutMs?: number;
+  /** Milliseconds between WebSocket keep-alive pings; a client that did not answer one by the next
+   * is closed as a slow consumer (4509). @default 12000 */
+  webSocketKeepAliveMs?: number;
   /** Called with every SQL statement sent and its duration in ms (query logging, or counting in tests). */
   onQuery?: QueryListener;
 }
@@ -58,7 +65,7 @@ export interface ChatServer {
   /** Migrates the database and listens; resolves with the GraphQL endpoint's URL. */
   start(): Promise<{ url: string }>;
   /** Graceful: stops accepting, closes WebSockets (1001), completes SSE subscriptions, lets in-flight
-   * requests finish (up to shutdownTimeoutMs), then closes Redis and the database. */
+   * requests finish (until a second before shutdownTimeoutMs), then closes Redis and the database. */
   stop(): Promise<void>;
 }
 
@@ -68,11 +75,13 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     permissionHandler,
     migrate = true,
     logger,
-    shutdownTimeoutMs = 10_000,
+    shutdownTimeoutMs: shutdownTimeoutOption,
     onQuery,
+    webSocketKeepAliveMs,
     ...overrides
   } = options;
   const config = loadConfig(overrides);
+  const shutdownTimeoutMs = shutdownTimeoutOption ?? config.SHUTDOWN_TIMEOUT_MS;
   const log = logger ?? createLogger({ level: config.LOG_LEVEL });
   // A handler that cannot be loaded stops the start here, before anything listens.
   const Handler = await loadPermissionHandler(permissionHandler ?? config.PERMISSION_HANDLER);
@@ -113,14 +122,16 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     const identity = await authenticate(input);
     return identity ? { viewer: await upsertUser(identity), expiresAt: identity.expiresAt } : null;
   };
-  const viewerFor = async (input: Parameters<Authenticate>[0]) => (await signIn(input))?.viewer ?? null;
 
   const sharedResults = new SharedResults();
   const yoga = createChatYoga({
     config,
     // HTTP: the request's logger (useRequestLog); graphql-ws: a new id per operation.
-    createContext: async (request) =>
-      createContext(services, await viewerFor({ request }), undefined, currentRequestLog()),
+    createContext: async (request, response) => {
+      const signedIn = await signIn({ request });
+      const transport = new HttpTransport(response, signedIn?.expiresAt);
+      return createContext(services, signedIn?.viewer ?? null, transport, currentRequestLog());
+    },
     createEventContext: () => createContext(services, null),
     sharedResults,
     log,
@@ -137,7 +148,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     demo: { devTokenSecret: jwt?.generatedFile ? jwt.secret : undefined },
   });
   const httpServer = createServer(yoga);
-  let webSockets: { close(): Promise<void> } | null = null;
+  let webSockets: GraphqlWsServer | null = null;
 
   return {
     config,
@@ -162,6 +173,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         maxPayload: config.MAX_REQUEST_BYTES,
         maxSubscriptions: config.MAX_SUBSCRIPTIONS_PER_CONNECTION,
         maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
+        keepAliveMs: webSocketKeepAliveMs,
         sharedResults,
         log,
       });
@@ -178,18 +190,20 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     },
     stop() {
       stopping ??= (async () => {
+        // What is still in flight then is cut, leaving a moment to close Redis and the database.
+        const cutOffAt = Date.now() + shutdownTimeoutMs - Math.min(CLOSE_RESERVE_MS, shutdownTimeoutMs / 4);
         // From here /ready answers 503, and no new connection is accepted.
         const closed = httpServer.listening
           ? new Promise<void>((resolve) => httpServer.close(() => resolve()))
           : Promise.resolve();
         // Sockets first: clients hear 1001 (going away) and resume elsewhere; their subscriptions end.
-        await webSockets?.close();
+        await webSockets?.close(cutOffAt);
         webSockets = null;
         // SSE subscriptions complete, which ends their responses.
         realtime.endStreams();
         // In-flight requests finish; keep-alive connections close once idle; past the timeout, all do.
         const idle = setInterval(() => httpServer.closeIdleConnections(), 100);
-        const cutOff = setTimeout(() => httpServer.closeAllConnections(), shutdownTimeoutMs);
+        const cutOff = setTimeout(() => httpServer.closeAllConnections(), Math.max(0, cutOffAt - Date.now()));
         httpServer.closeIdleConnections();
         await closed;
         clearInterval(idle);

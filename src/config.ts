@@ -58,6 +58,8 @@ export interface Config {
   RATE_LIMIT_KEY_PREFIX: string;
   /** Concurrent subscriptions on one WebSocket connection. @default 50 */
   MAX_SUBSCRIPTIONS_PER_CONNECTION: number;
+  /** Longest a shutdown (SIGTERM, SIGINT) takes, in ms: `npm start` exits when it is reached. @default 10000 */
+  SHUTDOWN_TIMEOUT_MS: number;
 }
 
 export type ConfigKey = keyof Config;
@@ -120,6 +122,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   "RATE_LIMIT_READ_MARKERS_PER_MINUTE",
   "RATE_LIMIT_KEY_PREFIX",
   "MAX_SUBSCRIPTIONS_PER_CONNECTION",
+  "SHUTDOWN_TIMEOUT_MS",
 ];
 
 /** The write budgets' settings (calls per user per minute) and their defaults. */
@@ -226,6 +229,7 @@ export function loadConfig(
     RATE_LIMIT_READ_MARKERS_PER_MINUTE: perMinute("RATE_LIMIT_READ_MARKERS_PER_MINUTE"),
     RATE_LIMIT_KEY_PREFIX: asString("RATE_LIMIT_KEY_PREFIX", get("RATE_LIMIT_KEY_PREFIX")) ?? "chat:ratelimit:",
     MAX_SUBSCRIPTIONS_PER_CONNECTION: asCount("MAX_SUBSCRIPTIONS_PER_CONNECTION", get("MAX_SUBSCRIPTIONS_PER_CONNECTION"), 100_000) ?? 50,
+    SHUTDOWN_TIMEOUT_MS: asCount("SHUTDOWN_TIMEOUT_MS", get("SHUTDOWN_TIMEOUT_MS"), 600_000) ?? 10_000,
   };
   return Object.freeze(config);
 }

@@ -27,6 +27,9 @@ export interface Transport {
    * serialised, past graphql-ws's per-event loop (execution/direct-results.ts). False when the
    * socket is gone or was just cut off as a slow consumer. */
   sendNext?(operationId: string, payloadJson: string): boolean;
+  /** HTTP only: when the request's credentials expire; a subscription streamed over SSE ends then
+   * (a graphql-ws connection closes itself at that moment). */
+  readonly credentialsExpireAt?: Date;
 }
 
 const NO_TRANSPORT: Transport = { disconnectSlowConsumer: () => {} };

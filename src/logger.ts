@@ -25,6 +25,29 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
+/** What a pino destination offers for ending it (sonic-boom, pino's default, has both). */
+interface EndableOutput {
+  end?(): void;
+  destroy?(): void;
+  once?(event: "close", listener: () => void): unknown;
+}
+
+/** Ends the logger's output before the process exits, waiting at most `withinMs` for the lines it
+ * still holds to be written. pino would write them synchronously at exit, and on a pipe that
+ * nobody reads anymore (whoever started the process is gone) that write blocks for ever: those
+ * lines are dropped instead. */
+export async function endLogOutput(log: Logger, withinMs: number): Promise<void> {
+  const output = (log as unknown as Record<symbol, EndableOutput | undefined>)[pino.symbols.streamSym];
+  if (typeof output?.end !== "function" || typeof output.destroy !== "function") return;
+  const closed = new Promise<void>((resolve) => output.once?.("close", resolve));
+  output.end();
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)))]);
+  clearTimeout(timer);
+  // Destroyed, the output is skipped by pino's flush at exit.
+  output.destroy();
+}
+
 /** Printable ASCII without spaces, quotes or separators that could forge a log field or header. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._~:@+/=-]{1,128}$/;
 

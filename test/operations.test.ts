@@ -1,19 +1,18 @@
 // Operating the server: /ready, /metrics, JSON logs with request ids, the seed-demo command, the
 // built CLI, and a graceful shutdown of the real process on SIGTERM.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { jwtVerify } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
-import { signToken } from "../src/auth/authenticate.js";
 import { createLogger } from "../src/logger.js";
 import { connectSse, connectWs, waitForListeners } from "./harness/clients.js";
 import { createTestDatabase, PROVIDERS } from "./harness/databases.js";
 import { createGroup, sendMessage, signIn } from "./harness/fixtures.js";
+import { remoteServer, startServerProcess } from "./harness/process.js";
 import { startTestServer, stopTestServers, type TestServer } from "./harness/server.js";
 
 afterAll(stopTestServers);
@@ -195,49 +194,16 @@ describe("graceful shutdown", () => {
     await stopped;
   });
 
-  type Started = { child: ChildProcess; url: string; output: () => string };
-
-  function startProcess(env: Record<string, string>): Promise<Started> {
-    const child = spawn(process.execPath, ["--import", tsxLoader, join(root, "src/main.ts")], {
-      cwd: mkdtempSync(join(tmpdir(), "rcg-ops-")),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    return new Promise((resolveStart, reject) => {
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(output);
-        if (match?.[1]) resolveStart({ child, url: match[1], output: () => output });
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      child.once("exit", (code) => reject(new Error(`exited with ${code}: ${output}`)));
-    });
-  }
-
   it("on SIGTERM closes WebSockets with 1001, ends SSE streams and exits 0", async () => {
     const secret = randomBytes(16).toString("hex");
     const database = await createTestDatabase("sqlite");
-    const { child, url, output } = await startProcess({
+    const { child, url, output } = await startServerProcess({
       JWT_SECRET: secret,
       DATABASE_URL: database.url,
       DATA_DIR: database.dir,
     });
     const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));
-    // Enough of a TestServer for the harness clients and fixtures.
-    const remote = {
-      url,
-      origin: new URL(url).origin,
-      token: (userId: string) => signToken(secret, { sub: userId }),
-      async gql(userId: string | null, query: string, variables?: Record<string, unknown>) {
-        const headers: Record<string, string> = { "content-type": "application/json" };
-        if (userId) headers.authorization = `Bearer ${await signToken(secret, { sub: userId })}`;
-        const body = JSON.stringify({ query, variables });
-        const response = await fetch(url, { method: "POST", headers, body });
-        return (await response.json()) as any;
-      },
-    } as unknown as TestServer;
+    const remote = remoteServer(url, secret);
     await signIn(remote, "ann", "ben");
     const roomId = await createGroup(remote, "ann", ["ben"]);
 

@@ -1,12 +1,13 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join } from "node:path";
 import Database from "better-sqlite3";
+import { SignJWT } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
 import { signToken } from "../src/auth/authenticate.js";
 import { createTestDatabase, PROVIDERS } from "./harness/databases.js";
+import { startServerProcess } from "./harness/process.js";
 import { startTestServer, stopTestServers } from "./harness/server.js";
 
 afterAll(stopTestServers);
@@ -32,7 +33,9 @@ describe.each(PROVIDERS)("server on %s", (provider) => {
     const forged = await signToken(`${secret}-other`, { sub: "alice" });
     const expired = await signToken(secret, { sub: "alice" }, "-1m");
     const unsigned = `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from('{"sub":"alice"}').toString("base64url")}.`;
-    for (const token of [forged, expired, unsigned, "not-a-jwt"]) {
+    // Correctly signed but valid forever: refused (README Authentication).
+    const noExpiry = await new SignJWT({ name: "alice" }).setProtectedHeader({ alg: "HS256" }).setSubject("alice").sign(new TextEncoder().encode(secret));
+    for (const token of [forged, expired, unsigned, noExpiry, "not-a-jwt"]) {
       const response = await fetch(url, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
@@ -55,29 +58,7 @@ describe.each(PROVIDERS)("server on %s", (provider) => {
 });
 
 describe("npm start with no configuration", () => {
-  const root = resolve(".");
-
-  function startProcess(cwd: string): Promise<{ child: ChildProcess; url: string }> {
-    // The sources run through tsx's loader, named by path because cwd is outside the project.
-    const tsx = pathToFileURL(join(root, "node_modules/tsx/dist/loader.mjs")).href;
-    const child = spawn(process.execPath, ["--import", tsx, join(root, "src/main.ts")], {
-      cwd,
-      // PORT=0 picks a free port; everything else stays at its default.
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: "0" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    return new Promise((resolveStart, reject) => {
-      let output = "";
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /listening on (http:\/\/\S+)/.exec(output);
-        if (match?.[1]) resolveStart({ child, url: match[1] });
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      child.once("exit", (code) => reject(new Error(`exited with ${code}: ${output}`)));
-    });
-  }
+  const startProcess = (cwd: string) => startServerProcess({}, cwd);
 
   async function stopProcess(child: ChildProcess): Promise<number | null> {
     const exited = new Promise<number | null>((done) => child.once("exit", (code) => done(code)));

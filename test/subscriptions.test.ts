@@ -1,5 +1,6 @@
 // Subscriptions through the real graphql-ws and graphql-sse clients against a listening server.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SignJWT } from "jose";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { PROVIDERS } from "./harness/databases.js";
 import { connectSse, connectWs, waitForListeners, waitForViewer } from "./harness/clients.js";
 import { codeOf, createChannel, createChat, createGroup, ok, signIn } from "./harness/fixtures.js";
@@ -7,6 +8,10 @@ import { signToken } from "../src/auth/authenticate.js";
 import { startTestServer, stopTestServers, type TestServer } from "./harness/server.js";
 
 afterAll(stopTestServers);
+// A test that fakes the clock and fails must not leave it faked for the next ones.
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 const MESSAGE_ADDED = `subscription($roomId: ID!, $afterSeq: Int) {
   messageAdded(roomId: $roomId, afterSeq: $afterSeq) { id seq content sender { id } room { id } }
@@ -33,6 +38,12 @@ async function send(server: TestServer, userId: string, roomId: string, content:
   });
   return data.sendMessage.seq;
 }
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A token the server's secret signed, without an `exp` claim. */
+const signTokenWithoutExpiry = (secret: string, userId: string) =>
+  new SignJWT({ name: userId }).setProtectedHeader({ alg: "HS256" }).setSubject(userId).sign(new TextEncoder().encode(secret));
 
 const seqsOf = (results: Array<{ data?: any }>) => results.map((result) => result.data?.messageAdded?.seq);
 
@@ -72,6 +83,9 @@ describe.each(PROVIDERS)("subscriptions on %s", (provider) => {
     expect((await anonymous.closed).code).toBe(4401);
     const forged = await connectWs(server, null, "not.a.token");
     expect((await forged.closed).code).toBe(4401);
+    // Signed, but valid forever: refused, or the connection would never re-authenticate.
+    const noExpiry = await connectWs(server, null, await signTokenWithoutExpiry(server.secret, "ben"));
+    expect((await noExpiry.closed).code).toBe(4401);
   });
 
   it("closes a WebSocket with 4401 when its token expires", async () => {
@@ -85,6 +99,41 @@ describe.each(PROVIDERS)("subscriptions on %s", (provider) => {
     expect({ code, reason }).toEqual({ code: 4401, reason: "Token expired" });
     expect(Date.now() - started).toBeLessThan(5_000);
     await messages.waitForComplete();
+  });
+
+  it("closes a WebSocket with 4401 when a 30-day token expires, past setTimeout's 24.8-day range", async () => {
+    const roomId = await createGroup(server, "ann", ["ben"]);
+    // A clock that runs on its own, and can be moved on by 30 days.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"], shouldAdvanceTime: true });
+    try {
+      const monthLong = await signToken(server.secret, { sub: "ben" }, "30d");
+      const ben = await connectWs(server, "ben", monthLong);
+      const messages = ben.subscribe(MESSAGE_ADDED, { roomId });
+      await waitForListeners(server, roomId, 1);
+      await vi.advanceTimersByTimeAsync(30 * DAY_MS - 60_000);
+      await send(server, "ann", roomId, "a day before expiry, still connected");
+      await messages.waitFor(1);
+      await vi.advanceTimersByTimeAsync(62_000);
+      const { code, reason } = await ben.closed;
+      expect({ code, reason }).toEqual({ code: 4401, reason: "Token expired" });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("ends an SSE subscription with UNAUTHENTICATED when its token expires", async () => {
+    const roomId = await createGroup(server, "ann", ["ben"]);
+    const shortLived = await signToken(server.secret, { sub: "ben" }, "2s");
+    const ben = await connectSse(server, "ben", shortLived);
+    const messages = ben.subscribe(MESSAGE_ADDED, { roomId });
+    await waitForListeners(server, roomId, 1);
+    await send(server, "ann", roomId, "while the token is valid");
+    await messages.waitFor(1);
+    await messages.waitForComplete(5_000);
+    // One error says why, then the stream completes (no network error); nothing streams anymore.
+    expect(messages.error).toBeUndefined();
+    expect(messages.results.at(-1)?.errors?.[0]).toMatchObject({ message: "The token has expired.", extensions: { code: "UNAUTHENTICATED" } });
+    expect(server.server.realtime.listenerCount(roomId)).toBe(0);
   });
 
   it("stops a removed member's stream at the removal while the others keep receiving", async () => {

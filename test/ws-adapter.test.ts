@@ -38,17 +38,17 @@ describe("keep-alive", () => {
   let wss: WebSocketServer | null = null;
   afterEach(() => wss?.close());
 
-  it("pings every socket and terminates one that stopped answering", async () => {
+  it("pings every socket and hands over one that stopped answering", async () => {
     wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
     await once(wss, "listening");
-    const keepAlive = startKeepAlive(() => wss!.clients, 50);
+    const keepAlive = startKeepAlive(() => wss!.clients, 50, (socket) => socket.close(4509, "unanswered"));
     wss.on("connection", (socket) => keepAlive.watch(socket));
     const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
     const answering = new WebSocket(url);
     const silent = new WebSocket(url, { autoPong: false });
     await Promise.all([once(answering, "open"), once(silent, "open")]);
     const [code] = await once(silent, "close");
-    expect(code).toBe(1006);
+    expect(code).toBe(4509);
     expect(answering.readyState).toBe(WebSocket.OPEN);
     keepAlive.stop();
     answering.close();

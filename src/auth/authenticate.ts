@@ -91,12 +91,15 @@ export function createJwtAuthenticate(secret: string): Authenticate {
       if (typeof name === "string" && unstorableReason(name)) {
         throw new UnauthenticatedError("The token has no valid name.");
       }
+      // A token without an expiry would be valid forever, and so would every connection opened
+      // with it: refused, so that a leaked token stops working and connections re-authenticate.
+      if (typeof exp !== "number") throw new UnauthenticatedError("The token has no expiry (exp).");
       const identity: Identity = {
         id: sub,
         // Sliced by code points: slicing UTF-16 units could leave a lone surrogate at the end.
         username: typeof name === "string" && name.length > 0 ? [...name].slice(0, 150).join("") : sub,
         isStaff: staff === true,
-        ...(typeof exp === "number" && { expiresAt: new Date(exp * 1000) }),
+        expiresAt: new Date(exp * 1000),
       };
       if (remember) verified.set(token, identity);
       return identity;

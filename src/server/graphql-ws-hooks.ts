@@ -29,7 +29,12 @@ export interface GraphqlWsHookOptions {
   frames: SharedFrames;
 }
 
-const SLOW_CONSUMER = "Slow consumer: resume with afterSeq";
+/** Closes the connection of a client that fell behind with 4509. Its operations end now and
+ * nothing more is queued; the close frame follows what is already on its way, so a client that
+ * reads again learns why (ws waits 30 s for the close handshake before it cuts the socket). */
+export function disconnectSlowConsumer(connection: WsConnection): void {
+  connection.disconnect(CloseCode.SlowConsumer, "Slow consumer: resume with afterSeq");
+}
 
 /** graphql-ws's ctx.extra: one per connection, also the transport of its operations' contexts. */
 export class ConnectionState implements Transport {
@@ -45,7 +50,7 @@ export class ConnectionState implements Transport {
   ) {}
 
   disconnectSlowConsumer(): void {
-    this.connection.disconnect(CloseCode.SlowConsumer, SLOW_CONSUMER);
+    disconnectSlowConsumer(this.connection);
   }
 
   sendNext(operationId: string, payloadJson: string): boolean {
@@ -154,7 +159,7 @@ export function graphqlWsHooks(options: GraphqlWsHookOptions): ServerOptions<Par
     onNext: (ctx, _id, _payload, _args, result) => {
       const { connection } = ctx.extra;
       if (connection.bufferedAmount > ctx.extra.maxBufferedBytes) {
-        connection.disconnect(CloseCode.SlowConsumer, SLOW_CONSUMER);
+        disconnectSlowConsumer(connection);
         return;
       }
       // A result executed once for many subscribers is serialised once, too.

@@ -8,7 +8,7 @@ import { makeServer } from "graphql-ws";
 import { WebSocketServer } from "ws";
 import type { Logger } from "../logger.js";
 import { CloseCode } from "./close-codes.js";
-import { ConnectionState, graphqlWsHooks, type GraphqlWsHookOptions } from "./graphql-ws-hooks.js";
+import { ConnectionState, disconnectSlowConsumer, graphqlWsHooks, type GraphqlWsHookOptions } from "./graphql-ws-hooks.js";
 import { SharedFrames } from "./shared-frames.js";
 import { serveGraphqlWs } from "./ws-adapter.js";
 
@@ -18,15 +18,21 @@ export interface GraphqlWsOptions extends Omit<GraphqlWsHookOptions, "frames"> {
   maxPayload: number;
   /** Where errors of ws and graphql-ws are logged. */
   log: Logger;
+  /** Milliseconds between keep-alive pings; a client that did not answer one by the next is closed
+   * as a slow consumer. @default 12000 (graphql-ws's default for ws) */
+  keepAliveMs?: number;
 }
-
-/** Milliseconds between keep-alive pings (graphql-ws's default for ws). */
-const KEEP_ALIVE_MS = 12_000;
 
 /** How long a shutting-down server waits for clients to answer its close frame. */
 const CLOSE_HANDSHAKE_MS = 3_000;
 
-export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<void> } {
+export interface GraphqlWsServer {
+  /** Closes every socket with 1001 and waits for the close handshakes, until `cutOffAt` (epoch ms)
+   * at the latest; then cuts off the clients that did not answer. */
+  close(cutOffAt?: number): Promise<void>;
+}
+
+export function startGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
   const { httpServer, yoga, maxPayload } = options;
   // The adapter tracks its sockets itself (see serveGraphqlWs).
   const wss = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, maxPayload, clientTracking: false });
@@ -35,16 +41,18 @@ export function startGraphqlWs(options: GraphqlWsOptions): { close(): Promise<vo
   const adapter = serveGraphqlWs(wss, server, {
     log: options.log,
     frames,
-    keepAliveMs: KEEP_ALIVE_MS,
+    keepAliveMs: options.keepAliveMs ?? 12_000,
+    unanswered: disconnectSlowConsumer,
     extra: (connection) => new ConnectionState(connection, options.maxBufferedBytes),
   });
 
   return {
-    async close() {
+    async close(cutOffAt = Infinity) {
       const open = adapter.sockets();
       for (const client of open) client.close(CloseCode.GoingAway, "Server shutting down");
       // Wait for the close handshakes, so subscriptions have ended; cut off a client that does not answer.
-      const cutOff = setTimeout(() => open.forEach((client) => client.terminate()), CLOSE_HANDSHAKE_MS);
+      const wait = Math.max(0, Math.min(CLOSE_HANDSHAKE_MS, cutOffAt - Date.now()));
+      const cutOff = setTimeout(() => open.forEach((client) => client.terminate()), wait);
       await Promise.all(
         open.map(
           (client) => client.readyState !== client.CLOSED && new Promise((done) => client.once("close", done)),

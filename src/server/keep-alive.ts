@@ -1,6 +1,6 @@
 // WebSocket keep-alive with one timer for the whole server instead of an interval and a pong
 // timeout per connection: every `intervalMs` each open socket is pinged, and a socket that did not
-// answer the previous ping by then is terminated (its close handler ends its subscriptions).
+// answer the previous ping by then is handed to `unanswered` (which closes it).
 import type { WebSocket } from "ws";
 
 export interface KeepAlive {
@@ -9,8 +9,14 @@ export interface KeepAlive {
   stop(): void;
 }
 
-/** `sockets()`: the server's open sockets now. */
-export function startKeepAlive(sockets: () => Iterable<WebSocket>, intervalMs: number): KeepAlive {
+/** `sockets()`: the server's open sockets now. `unanswered(socket)`: an open socket that did not
+ * answer the last ping in time: its peer is gone, or it stopped reading (the ping waits behind
+ * what it has not read). */
+export function startKeepAlive(
+  sockets: () => Iterable<WebSocket>,
+  intervalMs: number,
+  unanswered: (socket: WebSocket) => void,
+): KeepAlive {
   /** Sockets pinged in the last round that have not answered yet. */
   const awaiting = new Set<WebSocket>();
   function answered(this: WebSocket) {
@@ -18,7 +24,7 @@ export function startKeepAlive(sockets: () => Iterable<WebSocket>, intervalMs: n
   }
   const timer = setInterval(() => {
     // A socket that closed meanwhile leaves the set here, not through a close listener of its own.
-    for (const socket of awaiting) if (socket.readyState === socket.OPEN) socket.terminate();
+    for (const socket of awaiting) if (socket.readyState === socket.OPEN) unanswered(socket);
     awaiting.clear();
     for (const socket of sockets()) {
       if (socket.readyState !== socket.OPEN) continue;

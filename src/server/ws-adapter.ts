@@ -1,17 +1,20 @@
 // Our adapter between `ws` sockets and graphql-ws's protocol core (makeServer), in place of
 // graphql-ws/use/ws, so that we control what a connection costs and how frames are written:
 // - send writes without waiting for the write callback (a client that stops reading is caught by
-//   bufferedAmount in onNext and closed with 4509), and splices shared payloads in (shared-frames);
+//   bufferedAmount in onNext, or by the keep-alive ping it does not answer, and closed with
+//   4509), and splices shared payloads in (shared-frames);
 // - nothing of the HTTP upgrade request is kept, the socket listeners are shared functions, and
 //   the open sockets are tracked here (ws's clientTracking adds a closure per socket);
 // - one keep-alive timer for all sockets (keep-alive.ts);
 // - frames written to one socket in the same turn of the event loop leave in one system call
 //   (WriteBatches);
-// - errors from ws and graphql-ws go to our logger, and the client learns no details (1011).
+// - errors from ws and graphql-ws go to our logger as JSON lines (never to the console), and the
+//   client learns no details (1011).
 import { CloseCode as ProtocolCloseCode, handleProtocols, type Server, type WebSocket as ProtocolSocket } from "graphql-ws";
 import type { Socket } from "node:net";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../logger.js";
+import { startDeadline, type Deadline } from "./deadline.js";
 import { startKeepAlive } from "./keep-alive.js";
 import type { SharedFrames } from "./shared-frames.js";
 
@@ -33,14 +36,13 @@ export interface WsConnection {
   sendFrame(frame: string): boolean;
 }
 
-/** Longest delay setTimeout takes (about 24.8 days); a later deadline is not timed. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 export interface WsAdapterOptions<Extra> {
   log: Logger;
   frames: SharedFrames;
-  /** Milliseconds between keep-alive pings; a socket that missed the last one is terminated. */
+  /** Milliseconds between keep-alive pings. */
   keepAliveMs: number;
+  /** A connection that did not answer a keep-alive ping by the next one. */
+  unanswered(connection: WsConnection): void;
   /** The per-connection state graphql-ws hands to every hook as ctx.extra. */
   extra(connection: WsConnection): Extra;
 }
@@ -79,7 +81,7 @@ const tcpSocketOf = (socket: WebSocket) => (socket as unknown as { _socket?: Soc
 class ProtocolConnection implements ProtocolSocket, WsConnection {
   private receive: ((data: string) => Promise<void>) | null = null;
   private closed: Closed | null = null;
-  private deadline: NodeJS.Timeout | null = null;
+  private deadline: Deadline | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -106,17 +108,16 @@ class ProtocolConnection implements ProtocolSocket, WsConnection {
   }
 
   disconnectAt(at: Date, code: number, reason: string): void {
-    const delay = at.getTime() - Date.now();
-    if (delay > MAX_TIMER_MS || !this.closed) return;
-    if (this.deadline) clearTimeout(this.deadline);
-    this.deadline = setTimeout(() => this.disconnect(code, reason), Math.max(0, delay));
+    if (!this.closed) return;
+    this.deadline?.clear();
+    this.deadline = startDeadline(at, () => this.disconnect(code, reason));
   }
 
   /** Tells graphql-ws the connection is over (once): it ends every operation of the socket. */
   finish(code: number, reason: string): void {
     const closed = this.closed;
     this.closed = null;
-    if (this.deadline) clearTimeout(this.deadline);
+    this.deadline?.clear();
     this.deadline = null;
     closed?.(code, reason).catch((error: unknown) => {
       this.log.error({ err: error }, "graphql-ws: failed to close a connection");
@@ -187,14 +188,23 @@ export function serveGraphqlWs<Extra>(
   if (wss.options.clientTracking) throw new Error("serveGraphqlWs needs a WebSocketServer made with clientTracking: false");
   const connections = new Map<WebSocket, ProtocolConnection>();
   const batches = new WriteBatches();
-  const keepAlive = startKeepAlive(() => connections.keys(), options.keepAliveMs);
+  const keepAlive = startKeepAlive(
+    () => connections.keys(),
+    options.keepAliveMs,
+    (socket) => {
+      const connection = connections.get(socket);
+      if (connection) options.unanswered(connection);
+    },
+  );
   wss.options.handleProtocols = handleProtocols;
 
   function onMessage(this: WebSocket, data: RawData) {
     connections.get(this)?.handle(data);
   }
-  function onError(this: WebSocket, error: Error) {
-    // ws has already closed the socket for protocol errors (1009 past maxPayload, 1002, ...).
+  function onError(this: WebSocket, error: Error & { code?: string }) {
+    // A frame ws refused (1009 past maxPayload, 1007 invalid UTF-8, 1002 ...): ws has already
+    // closed the socket. The client's doing, so one short line, without ws's stack.
+    if (error.code?.startsWith("WS_ERR_")) return log.warn({ wsError: error.code }, `websocket: ${error.message}`);
     log.warn({ err: error }, `websocket: ${error.message}`);
     if (this.readyState === this.OPEN) this.close(INTERNAL_ERROR, "Internal server error");
   }

@@ -1,5 +1,6 @@
 // The Yoga instance: one GraphQL endpoint for HTTP queries and mutations, SSE subscriptions, and
 // (through server/graphql-ws.ts) graphql-ws operations, which all share its plugins and masking.
+import type { ServerResponse } from "node:http";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Config } from "../config.js";
 import { contextFields, isContext, releaseContext, type Context } from "../context.js";
@@ -8,6 +9,7 @@ import { schema } from "../schema/index.js";
 import { abuseLimitOptions, useAbuseLimits } from "./plugins/use-abuse-limits.js";
 import { useCostLimit } from "./plugins/use-cost-limit.js";
 import { useBodyLimit } from "./plugins/use-body-limit.js";
+import { useCredentialExpiry } from "./plugins/use-credential-expiry.js";
 import { useDemo, type DemoOptions } from "./plugins/use-demo.js";
 import { graphiqlOptions, renderOfflineGraphiQL, useGraphiQLAssets } from "./plugins/use-graphiql-offline.js";
 import { deliveryCounter, streamCounter, type ChatMetrics } from "./metrics.js";
@@ -27,8 +29,8 @@ export type ChatYoga = YogaServerInstance<ServerContext, Context>;
 export interface YogaOptions {
   /** The server's configuration (limits, NODE_ENV). */
   config: Readonly<Config>;
-  /** The context of an HTTP request (queries, mutations, SSE). */
-  createContext(request: Request): Promise<Context>;
+  /** The context of an HTTP request (queries, mutations, SSE), with Node's response when served by Node. */
+  createContext(request: Request, response: ServerResponse | undefined): Promise<Context>;
   /** A context without a viewer, for executing a subscription event once for many subscribers. */
   createEventContext(): Context;
   /** Results executed once for many subscribers; graphql-ws serialises each once. */
@@ -78,6 +80,8 @@ export function createChatYoga(options: YogaOptions): ChatYoga {
       // Operations past the cost limit (with their variables) are refused before anything runs;
       // after the metrics, which count the refusal, and before anything replaces execute/subscribe.
       useCostLimit(options.config.GRAPHQL_MAX_COST),
+      // An SSE subscription ends when its request's token expires.
+      useCredentialExpiry(),
       // Last, so that no plugin replaces its subscribe function: events of subscribers with the same
       // viewer-free operation are executed once (masking and metrics still see every result).
       useSharedExecution({
@@ -93,6 +97,9 @@ export function createChatYoga(options: YogaOptions): ChatYoga {
     ],
     // A graphql-ws operation's context is ready made (and lazy); an HTTP request's is built here,
     // as own properties, since Yoga copies them into its own object.
-    context: async (initial) => (isContext(initial) ? initial : contextFields(await options.createContext(initial.request))),
+    context: async (initial) =>
+      isContext(initial)
+        ? initial
+        : contextFields(await options.createContext(initial.request, (initial as { res?: ServerResponse }).res)),
   });
 }

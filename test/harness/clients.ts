@@ -102,8 +102,12 @@ export async function connectWs(server: TestServer, userId: string | null, token
 }
 
 /** A graphql-sse client for `userId` (distinct connections mode, one request per subscription). */
-export async function connectSse(server: TestServer, userId: string): Promise<{ client: SseClient; subscribe: WsConnection["subscribe"] }> {
-  const token = await server.token(userId);
+export async function connectSse(
+  server: TestServer,
+  userId: string,
+  token?: string,
+): Promise<{ client: SseClient; subscribe: WsConnection["subscribe"] }> {
+  token ??= await server.token(userId);
   const client = createSseClient({ url: server.url, headers: { Authorization: `Bearer ${token}` }, retryAttempts: 0 });
   return {
     client,
