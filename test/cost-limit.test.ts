@@ -19,8 +19,6 @@ const VARIABLE_PAGES = `query($a: Int, $b: Int) {
 /** No page size at all: 50 rooms × (3 + 50 members × 4) = 10,150 per alias. */
 const DEFAULT_PAGES = `{ r0: rooms { edges { node { members { edges { node { user { id } } } } } } } }`;
 
-const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }`;
-
 describe("cost limit", () => {
   let server: TestServer;
   let roomId: string;
@@ -30,10 +28,6 @@ describe("cost limit", () => {
     roomId = await createGroup(server, "ann", ["ben"]);
     await sendMessage(server, "ann", roomId, "first");
   });
-
-  const history = async () =>
-    (await ok(server, "ann", `query($r: ID!) { messages(roomId: $r, last: 100) { edges { node { id } } } }`, { r: roomId }))
-      .messages.edges.length;
 
   it("refuses page sizes given as variables over HTTP, naming the cost and the limit", async () => {
     const result = await server.gql("ann", VARIABLE_PAGES, { a: 100, b: 100 });
@@ -62,20 +56,21 @@ describe("cost limit", () => {
   });
 
   it("prices literal page sizes as before and runs nothing it refuses", async () => {
-    // 13 × (sendMessage + room + 100 × (members + edges + node + user)) = 5,226, as graphql-armor priced it.
-    const aliases = Array.from({ length: 13 }, (_, i) => `s${i}: sendMessage(input: $input) { room { members(first: 100) { edges { node { user { id } } } } } }`);
-    const before = await history();
-    const result = await server.gql("ann", `mutation($input: SendMessageInput!) { ${aliases.join("\n")} }`, {
-      input: { roomId, content: "never stored" },
-    });
+    // A mutation returning one message per id: 13 × (message + room + 100 × (members + edges +
+    // node + user)) = 5,226, as graphql-armor priced 13 such fields.
+    const MARK_READ = `mutation($ids: [ID!]!) { markRead(messageIds: $ids) { room { members(first: 100) { edges { node { user { id } } } } } } }`;
+    const ids: string[] = [];
+    for (let i = 0; i < 13; i++) ids.push((await sendMessage(server, "ann", roomId, `unread ${i}`)).id);
+    const readByBen = async () =>
+      (await ok(server, "ben", `query($r: ID!) { messages(roomId: $r, last: 100) { edges { node { id readByViewer } } } }`, { r: roomId }))
+        .messages.edges.filter((edge: { node: { id: string; readByViewer: boolean } }) => ids.includes(edge.node.id) && edge.node.readByViewer).length;
+    const result = await server.gql("ben", MARK_READ, { ids });
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", limit: "cost", max: 5000, cost: 5226 });
-    expect(await history()).toBe(before);
+    expect(await readByBen()).toBe(0);
     // 12 of them (4,824) are within the limit.
-    const within = await server.gql("ann", `mutation($input: SendMessageInput!) { ${aliases.slice(0, 12).join("\n")} }`, {
-      input: { roomId, content: "stored twelve times" },
-    });
+    const within = await server.gql("ben", MARK_READ, { ids: ids.slice(0, 12) });
     expect(within.errors).toBeUndefined();
-    expect(await history()).toBe(before + 12);
+    expect(await readByBen()).toBe(12);
   });
 
   it("counts the costliest of a room's types, not their sum, and nothing left out by @include", async () => {

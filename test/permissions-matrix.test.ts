@@ -2,6 +2,7 @@
 // rules (seed-behaviour.md §2.6). Refusals are FORBIDDEN for those who may know the room exists and
 // NOT_FOUND, as for a missing room, for everyone else; the last block shows what outsiders learn. Each case gets a fresh room, set up directly in the database so
 // that only the operation under test goes through the API.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RoomPermission } from "../src/index.js";
 import { connectWs } from "./harness/clients.js";
@@ -216,8 +217,8 @@ const PROBES: Array<[string, string]> = [
   // In a room of the outsider's own ($o), replying to the message of a room they are not in.
   ["reply", `mutation($o: ID!, $m: ID!) { sendMessage(input: { roomId: $o, content: "re", replyToId: $m }) { id } }`],
 ];
-const MISSING_ROOM = "00000000-0000-4000-8000-000000000001";
-const MISSING_MESSAGE = "00000000-0000-4000-8000-000000000002";
+// Fresh ids for each probe: setTyping's budget is per room id, and one per second.
+const missingId = () => randomUUID();
 
 describe.each(PROVIDERS)("what an outsider learns on %s", (provider) => {
   let server: TestServer;
@@ -241,7 +242,7 @@ describe.each(PROVIDERS)("what an outsider learns on %s", (provider) => {
       const { id: messageId } = await sendMessage(server, "v-ann", roomId, "private");
       for (const [name, query] of PROBES) {
         const existing = answer(await server.gql("v-outsider", query, { r: roomId, m: messageId, o: own }));
-        const missing = answer(await server.gql("v-outsider", query, { r: MISSING_ROOM, m: MISSING_MESSAGE, o: own }));
+        const missing = answer(await server.gql("v-outsider", query, { r: missingId(), m: missingId(), o: own }));
         expect({ name, ...existing }).toEqual({ name, ...missing });
         expect(existing.errors).toEqual([{ message: "Resource not found.", code: "NOT_FOUND", seedCode: 4004 }]);
       }
@@ -250,7 +251,7 @@ describe.each(PROVIDERS)("what an outsider learns on %s", (provider) => {
         const [refusal] = await events.waitFor(1);
         return refusal?.errors?.map((error) => [error.message, error.extensions?.code]);
       };
-      expect(await subscribe(roomId)).toEqual(await subscribe(MISSING_ROOM));
+      expect(await subscribe(roomId)).toEqual(await subscribe(missingId()));
       expect(await subscribe(roomId)).toEqual([["Resource not found.", "NOT_FOUND"]]);
     }
     await outsider.dispose();
@@ -262,7 +263,7 @@ describe.each(PROVIDERS)("what an outsider learns on %s", (provider) => {
   it("sees only a public channel's public facts; its members see everything", async () => {
     const channelId = await createChannel(server, "v-ann", ["v-ben"], { isPublic: true, description: "open", preferences: { theme: "dark" } });
     await sendMessage(server, "v-ann", channelId, "for subscribers");
-    const query = `query { publicChannels(first: 100) { edges { node {
+    const query = `query { publicChannels(first: 10) { edges { node {
       id kind name description memberCount isPublic preferences
       creator { id } moderators { id } members { edges { node { user { id } } } } lastMessage { content }
     } } } }`;
