@@ -67,6 +67,7 @@ export class ThrowawayRedis {
       async () => {
         if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode}`);
         const client = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        client.on("error", () => {}); // connect() rejects with it
         try {
           await client.connect();
           await client.ping();
