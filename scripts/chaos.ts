@@ -94,6 +94,8 @@ interface PhaseResult {
   problems: string[];
 }
 
+/** Set when the run stopped on an error (the temporary folder is kept for its logs). */
+let failed = false;
 const progress = (text: string) => console.error(`chaos: ${text}`);
 const seconds = (ms: number | null) => (ms === null ? "never" : `${(ms / 1000).toFixed(1)} s`);
 
@@ -120,12 +122,13 @@ async function dependencyOutage(
   const problems: string[] = [];
   await down();
   const stoppedAt = Date.now();
-  const notReady = await Promise.all(instances.map((instance) => waitForStatus(() => instance.ready(), 503, Math.max(outageMs, 8_000))));
+  // Generous bounds: on a busy machine an answer can take seconds; what counts is that it comes.
+  const notReady = await Promise.all(instances.map((instance) => waitForStatus(() => instance.ready(), 503, 30_000)));
   notReady.forEach((ms, i) => ms === null && problems.push(`${instances[i]!.options.name}: /ready never answered 503 while ${name} was down`));
   await sleep(Math.max(0, outageMs - (Date.now() - stoppedAt)));
   await up();
-  const ready = await Promise.all(instances.map((instance) => waitForStatus(() => instance.ready(), 200, 30_000)));
-  ready.forEach((ms, i) => ms === null && problems.push(`${instances[i]!.options.name}: /ready did not answer 200 within 30 s of ${name} being back`));
+  const ready = await Promise.all(instances.map((instance) => waitForStatus(() => instance.ready(), 200, 60_000)));
+  ready.forEach((ms, i) => ms === null && problems.push(`${instances[i]!.options.name}: /ready did not answer 200 within 60 s of ${name} being back`));
   const names = instances.map((instance) => instance.options.name);
   return {
     observed:
@@ -141,8 +144,8 @@ async function restartPhase(instance: ServerInstance, signal: "SIGTERM" | "SIGKI
   if (signal === "SIGTERM" && exitMs > 12_000) problems.push(`${instance.options.name} took ${seconds(exitMs)} to stop on SIGTERM`);
   await sleep(downMs);
   await instance.start();
-  const ready = await waitForStatus(() => instance.ready(), 200, 30_000);
-  if (ready === null) problems.push(`${instance.options.name}: /ready did not answer 200 within 30 s of its restart`);
+  const ready = await waitForStatus(() => instance.ready(), 200, 60_000);
+  if (ready === null) problems.push(`${instance.options.name}: /ready did not answer 200 within 60 s of its restart`);
   return { observed: `exited in ${seconds(exitMs)}, down ${seconds(downMs)}, /ready 200 ${seconds(ready)} after start`, problems };
 }
 
@@ -169,6 +172,8 @@ interface PartResult {
   phases: PhaseResult[];
   tally: Tally;
   drained: boolean;
+  /** Server processes that exited without being stopped. */
+  crashes: string[];
 }
 
 /** Populates, sends steadily through `faults`, then stops sending, drains and counts. */
@@ -197,11 +202,13 @@ async function runPart(
     await sleep(options.steadyMs);
   }
   progress(`${part}: stopping sends, waiting for deliveries`);
-  await world.stopSending(30_000);
+  await world.stopSending(60_000);
   const drained = await world.drain(30_000);
   const tally = world.tally();
   world.close();
-  return { part, phases, tally, drained };
+  const crashes = instances.flatMap((instance) => instance.crashes.map((how) => `${instance.options.name} exited unasked (${how})`));
+  for (const crash of crashes) progress(`  problem: ${crash}`);
+  return { part, phases, tally, drained, crashes };
 }
 
 function table(header: string[], rows: Array<Array<string | number>>): string {
@@ -276,7 +283,9 @@ async function main(): Promise<void> {
   const buildDir = await buildBench(root);
   cleanups.push(() => rmSync(buildDir, { recursive: true, force: true }));
   const dir = mkdtempSync(join(tmpdir(), "rcg-chaos-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  // Kept when the run fails: the servers', Redis's and PostgreSQL's logs are in it.
+  let keepDir = false;
+  cleanups.push(() => (keepDir || failed ? console.error(`chaos: logs kept in ${dir}`) : rmSync(dir, { recursive: true, force: true })));
   const secret = randomBytes(32).toString("hex");
   const tokens = new Tokens(secret);
   const instance = async (name: string, databaseUrl: string, redisUrl?: string) => {
@@ -325,11 +334,15 @@ async function main(): Promise<void> {
   console.log(text);
   const lost = parts.reduce((sum, part) => sum + part.tally.lost, 0);
   const problems = parts.flatMap((part) => part.phases.flatMap((phase) => phase.problems));
-  for (const part of parts) if (!part.drained) problems.push(`${part.part}: subscribers had not caught up 30 s after the last send`);
+  for (const part of parts) {
+    if (!part.drained) problems.push(`${part.part}: subscribers had not caught up 30 s after the last send`);
+    problems.push(...part.crashes.map((crash) => `${part.part}: ${crash}`));
+  }
   console.log(
     `\n${lost === 0 && problems.length === 0 ? "PASS" : "FAIL"}: ${lost} acknowledged deliveries lost; ` +
       `${problems.length ? problems.join("; ") : "/ready behaved"} (${seconds(Date.now() - started)})`,
   );
+  keepDir = lost > 0 || problems.length > 0;
   if (options.json) writeFileSync(options.json, `${JSON.stringify({ date: new Date().toISOString(), options, parts }, null, 2)}\n`);
   await cleanUp();
   process.exitCode = lost === 0 && problems.length === 0 ? 0 : 1;
@@ -337,6 +350,7 @@ async function main(): Promise<void> {
 
 main().catch(async (error: unknown) => {
   console.error(error);
+  failed = true;
   await cleanUp();
   process.exit(1);
 });

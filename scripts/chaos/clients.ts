@@ -4,8 +4,9 @@
 //     next instance, as a client behind a load balancer would) and resumes with afterSeq = the last
 //     seq it has. It counts what it receives: duplicates (a seq or a message content seen before)
 //     and reorderings (a seq lower than the last).
-//   Sender: sends over HTTP at a steady pace with a clientMsgId per message, and retries a send
-//     that got no answer (on the next instance) with the same clientMsgId until it is acknowledged.
+//   Sender: writes a message at a steady pace into its outbox, and sends the outbox over HTTP one
+//     message at a time with a clientMsgId each, retrying a send that got no answer (on the next
+//     instance) with the same clientMsgId until it is acknowledged.
 import WebSocket from "ws";
 import { signJwt } from "../bench/load/clients.js";
 
@@ -165,8 +166,10 @@ export class Sender {
   /** seq → content of every acknowledged send. */
   readonly acks = new Map<number, string>();
   errors = new Map<string, number>();
-  private running = false;
-  private inFlight = new Set<Promise<void>>();
+  /** Messages written but not acknowledged yet, sent one at a time in order (as a chat app's
+   * outbox does): during an outage they wait here instead of piling up as requests. */
+  private readonly outbox: Array<{ clientMsgId: string; content: string }> = [];
+  private draining: Promise<void> | null = null;
   private nextInstance: number;
   private timer: NodeJS.Timeout | null = null;
   private giveUpAt = Infinity;
@@ -181,13 +184,12 @@ export class Sender {
     this.nextInstance = firstInstance;
   }
 
-  /** Sends one message every `intervalMs` (each send on its own: a slow one does not hold the pace). */
+  /** Writes one message every `intervalMs`. */
   start(intervalMs: number): void {
-    this.running = true;
     // Spread the senders' first sends over one interval.
     this.timer = setTimeout(() => {
-      this.timer = setInterval(() => this.running && this.sendOne(), intervalMs);
-      this.sendOne();
+      this.timer = setInterval(() => this.write(), intervalMs);
+      this.write();
     }, Math.random() * intervalMs);
   }
 
@@ -195,14 +197,22 @@ export class Sender {
     this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
   }
 
-  private sendOne(): void {
+  private write(): void {
     const n = ++this.sent;
     const clientMsgId = `${this.user}-${n}`;
-    const content = `${clientMsgId} ${Date.now()}`;
-    const done = this.deliver(clientMsgId, content).finally(() => this.inFlight.delete(done));
-    this.inFlight.add(done);
+    this.outbox.push({ clientMsgId, content: `${clientMsgId} ${Date.now()}` });
+    this.draining ??= this.drain().finally(() => (this.draining = null));
   }
 
+  private async drain(): Promise<void> {
+    for (let next = this.outbox[0]; next; next = this.outbox[0]) {
+      await this.deliver(next.clientMsgId, next.content);
+      this.outbox.shift();
+    }
+  }
+
+  /** Sends until acknowledged (the same clientMsgId each time, on the next instance), or until
+   * the sender gives up after stop(). */
   private async deliver(clientMsgId: string, content: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       if (Date.now() > this.giveUpAt) {
@@ -226,16 +236,14 @@ export class Sender {
         this.count(`transport ${(error as Error).name === "TimeoutError" ? "timeout" : "failure"}`);
       }
       this.retries += 1;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** attempt)));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
     }
   }
 
-  /** Stops sending new messages; resolves when the ones in flight are acknowledged or given up
-   * (after `graceMs`). */
+  /** Stops writing new messages; resolves when the outbox is sent (or given up after `graceMs`). */
   async stop(graceMs: number): Promise<void> {
-    this.running = false;
     if (this.timer) clearInterval(this.timer);
     this.giveUpAt = Date.now() + graceMs;
-    while (this.inFlight.size) await Promise.all([...this.inFlight]);
+    while (this.draining) await this.draining;
   }
 }

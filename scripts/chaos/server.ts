@@ -1,7 +1,7 @@
 // One instance of the chat server for `npm run chaos`: the compiled src/main.ts (what `npm start`
 // runs) with plain node, on a port that stays the same across restarts so clients reconnect to it.
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, createWriteStream, openSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CONFIG_KEYS } from "../../src/config.js";
@@ -21,6 +21,9 @@ export class ServerInstance {
   private child: ChildProcess | null = null;
   readonly logFile: string;
   restarts = 0;
+  /** Exits nobody asked for (a crash), as "code" or "signal". */
+  readonly crashes: string[] = [];
+  private stopping = false;
 
   constructor(readonly options: InstanceOptions) {
     this.logFile = join(options.dataDir, `${options.name}.log`);
@@ -72,10 +75,11 @@ export class ServerInstance {
         reject(new Error(`${this.options.name} exited (${code ?? signal}) before it listened:\n${seen}\n${tail(this.logFile)}`));
       });
     });
-    // Its log lines after start-up go to the log file (stdout stays drained).
-    child.stdout!.on("data", () => {});
-    child.once("exit", () => {
+    // Its log lines (JSON on stdout) go to the log file too.
+    child.stdout!.pipe(createWriteStream(this.logFile, { flags: "a" }));
+    child.once("exit", (code, signal) => {
       if (this.child === child) this.child = null;
+      if (!this.stopping) this.crashes.push(String(code ?? signal));
     });
   }
 
@@ -84,6 +88,7 @@ export class ServerInstance {
     const child = this.child;
     if (!child) return 0;
     const started = Date.now();
+    this.stopping = true;
     const exited = new Promise<void>((resolve) =>
       child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", () => resolve()),
     );
@@ -93,6 +98,7 @@ export class ServerInstance {
     await exited;
     clearTimeout(killer);
     this.child = null;
+    this.stopping = false;
     return Date.now() - started;
   }
 
@@ -115,6 +121,7 @@ export class ServerInstance {
   }
 
   kill(): void {
+    this.stopping = true;
     this.child?.kill("SIGKILL");
     this.child = null;
   }

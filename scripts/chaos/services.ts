@@ -157,7 +157,7 @@ export class ThrowawayPostgres {
     await waitFor(
       `PostgreSQL on port ${this.port}`,
       async () => {
-        const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 2_000 });
+        const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 5_000 });
         try {
           await client.connect();
           await client.query("SELECT 1");
@@ -165,7 +165,7 @@ export class ThrowawayPostgres {
           await client.end().catch(() => {});
         }
       },
-      30_000,
+      60_000,
     );
   }
 
