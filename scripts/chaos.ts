@@ -24,6 +24,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { buildBench } from "./bench/build.js";
+import { parseOptions } from "./cli-options.js";
 import { Tokens } from "./chaos/clients.js";
 import { ServerInstance, waitForStatus } from "./chaos/server.js";
 import { ThrowawayPostgres, ThrowawayRedis, freePort } from "./chaos/services.js";
@@ -50,26 +51,11 @@ function fail(message: string): never {
 }
 
 function parseArgs(argv: string[]) {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) fail(`unexpected argument ${arg}`);
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (["help", "per-client", "skip-postgres"].includes(name)) flags.add(name);
-    else if (["clients", "room-size", "rate", "steady", "outage", "sqlite-clients", "json"].includes(name)) {
-      const value = inline ?? argv[++i];
-      if (value === undefined) fail(`--${name} needs a value`);
-      values.set(name, value);
-    } else fail(`unknown option --${name}`);
-  }
-  const number = (name: string, fallback: number, min: number) => {
-    const given = values.get(name);
-    if (given === undefined) return fallback;
-    const value = Number(given);
-    if (!Number.isFinite(value) || value < min) fail(`--${name} must be a number >= ${min}`);
-    return value;
-  };
+  const { values, flags, number } = parseOptions(
+    argv,
+    { flags: ["help", "per-client", "skip-postgres"], valued: ["clients", "room-size", "rate", "steady", "outage", "sqlite-clients", "json"] },
+    fail,
+  );
   return {
     help: flags.has("help"),
     perClient: flags.has("per-client"),

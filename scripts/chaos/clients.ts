@@ -48,6 +48,10 @@ export async function post(url: string, token: string, query: string, variables:
   }
 }
 
+function countInto(counts: Map<string, number>, kind: string): void {
+  counts.set(kind, (counts.get(kind) ?? 0) + 1);
+}
+
 export class Subscriber {
   /** Seqs received, each once. */
   readonly delivered = new Set<number>();
@@ -80,7 +84,7 @@ export class Subscriber {
   }
 
   private count(kind: string): void {
-    this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
+    countInto(this.errors, kind);
   }
 
   private connect(): Promise<void> {
@@ -194,7 +198,7 @@ export class Sender {
   }
 
   private count(kind: string): void {
-    this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
+    countInto(this.errors, kind);
   }
 
   private write(): void {

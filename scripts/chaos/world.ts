@@ -1,19 +1,24 @@
 // The population of a chaos run: users in group rooms, one subscriber per user and one sender per
 // room, all against the given server instances; and the tally of what each one saw.
+import { inBatches } from "../bench/load/clients.js";
 import { Sender, Subscriber, Tokens, post, type SubscriptionField } from "./clients.js";
 import type { ServerInstance } from "./server.js";
 
-export interface ClientTally {
-  user: string;
-  room: string;
-  field: SubscriptionField;
+/** What subscribers received, for one of them or summed. */
+export interface DeliveryCounts {
   delivered: number;
-  /** Acknowledged sends of the room this subscriber never received. */
+  /** Acknowledged sends of the room never received. */
   lost: number;
   duplicated: number;
   outOfOrder: number;
   resets: number;
   connects: number;
+}
+
+export interface ClientTally extends DeliveryCounts {
+  user: string;
+  room: string;
+  field: SubscriptionField;
   errors: Record<string, number>;
 }
 
@@ -27,28 +32,13 @@ export interface SenderTally {
   errors: Record<string, number>;
 }
 
-export interface Tally {
+export interface Tally extends DeliveryCounts {
   sent: number;
   acknowledged: number;
   gaveUp: number;
   expectedDeliveries: number;
-  delivered: number;
-  lost: number;
-  duplicated: number;
-  outOfOrder: number;
-  resets: number;
-  connects: number;
   senders: SenderTally[];
   clients: ClientTally[];
-}
-
-async function inBatches<T>(items: T[], concurrency: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) await run(items[next++]!);
-    }),
-  );
 }
 
 async function ok(url: string, token: string, query: string, variables: Record<string, unknown> = {}) {
