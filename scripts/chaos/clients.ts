@@ -116,9 +116,10 @@ export class Subscriber {
         if (this.socket !== socket) return;
         this.socket = null;
         if (code !== 1000 && code !== 1001 && code !== 1006) this.count(`close ${code}`);
-        // Reconnect at once after a server went away (another instance may be up), with a little
-        // jitter so that a thousand clients do not retry in lockstep when none is.
-        if (this.running) setTimeout(() => this.running && void this.connect(), code === 1006 ? 50 + Math.random() * 250 : 0);
+        // Reconnect at once after a server said it is going away (1001: another instance may be
+        // up); after anything else a moment later, with jitter, so that a thousand clients do not
+        // retry in lockstep while a dependency is down.
+        if (this.running) setTimeout(() => this.running && void this.connect(), code === 1001 ? 0 : 100 + Math.random() * 400);
       });
     });
   }
