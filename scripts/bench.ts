@@ -39,6 +39,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { buildBench } from "./bench/build.js";
+import { parseOptions } from "./cli-options.js";
 import { formatNumber, scenarioTable } from "./bench/report.js";
 import {
   DATABASES,
@@ -99,36 +100,23 @@ function fail(message: string): never {
 }
 
 function parseArgs(argv: string[]) {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  const valued = new Set([
-    "scenario", "db", "systems", "seconds", "warmup", "senders", "rooms", "fanout-members", "fanout-rate",
-    "fanout-seconds", "idle-connections", "json", "cpu-prof", "postgres-url", "redis-url", "repeat", "sends",
-  ]);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) fail(`unexpected argument ${arg}`);
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (valued.has(name)) {
-      const value = inline ?? argv[++i];
-      if (value === undefined) fail(`--${name} needs a value`);
-      values.set(name, value);
-    } else if (name === "help" || name === "no-pin") flags.add(name);
-    else fail(`unknown option --${name}`);
-  }
+  const { values, flags, number } = parseOptions(
+    argv,
+    {
+      flags: ["help", "no-pin"],
+      valued: [
+        "scenario", "db", "systems", "seconds", "warmup", "senders", "rooms", "fanout-members", "fanout-rate",
+        "fanout-seconds", "idle-connections", "json", "cpu-prof", "postgres-url", "redis-url", "repeat", "sends",
+      ],
+    },
+    fail,
+  );
   const list = <T extends string>(name: string, allowed: readonly T[], fallback: readonly T[], alias: Record<string, T> = {}): T[] => {
     const given = values.get(name);
     if (given === undefined) return [...fallback];
     const items = given.split(",").map((item) => item.trim().toLowerCase()).map((item) => alias[item] ?? item);
     for (const item of items) if (!allowed.includes(item as T)) fail(`--${name}: unknown ${item}`);
     return [...new Set(items as T[])];
-  };
-  const number = (name: string, fallback: number, min: number) => {
-    const given = values.get(name);
-    if (given === undefined) return fallback;
-    const value = Number(given);
-    if (!Number.isFinite(value) || value < min) fail(`--${name} must be a number >= ${min}`);
-    return value;
   };
   return {
     help: flags.has("help"),

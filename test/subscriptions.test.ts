@@ -167,6 +167,23 @@ describe.each(PROVIDERS)("subscriptions on %s", (provider) => {
     await ben.dispose();
   });
 
+  it("resumes in seq order while another member with the same operation receives the same messages live", async () => {
+    // Subscribers of the same operation and variables share each live event's execution. A resumed
+    // subscriber's replay must still come before the live messages it shares with the others.
+    const roomId = await createGroup(server, "ann", ["ben", "cat"]);
+    for (let i = 1; i <= 3; i++) await send(server, "ann", roomId, `m${i}`);
+    const cat = await connectWs(server, "cat");
+    const live = cat.subscribe(MESSAGE_ADDED, { roomId, afterSeq: 0 });
+    await live.waitFor(3);
+    const ben = await connectWs(server, "ben");
+    const resumed = Array.from({ length: 4 }, () => ben.subscribe(MESSAGE_ADDED, { roomId, afterSeq: 0 }));
+    await Promise.all(Array.from({ length: 12 }, (_, i) => send(server, "ann", roomId, `r${i}`)));
+    const expected = Array.from({ length: 15 }, (_, i) => i + 1);
+    expect(seqsOf(await live.waitFor(15))).toEqual(expected);
+    for (const subscription of resumed) expect(seqsOf(await subscription.waitFor(15))).toEqual(expected);
+    await Promise.all([ben.dispose(), cat.dispose()]);
+  });
+
   it("sends one reset event instead of a replay past the limit", async () => {
     const limited = await startTestServer(provider, { RESUME_REPLAY_LIMIT: 3 });
     await signIn(limited, "ann", "ben");

@@ -101,9 +101,14 @@ export async function createDatabase(url: string, onQuery?: QueryListener): Prom
   // One pool for Prisma and the hot path, so both count against one connection limit.
   // search_path: raw statements ($queryRaw) name tables without a schema, as on SQLite.
   const pool = new pg.Pool({ connectionString: target.location, options: `-c search_path=${startupValue(`"${target.schema.replaceAll('"', '""')}"`)}` });
-  // An idle connection that breaks (a restarted server) must not crash the process; the next
-  // query reports the failure. Prisma adds its own listener while connected.
-  pool.on("error", () => {});
+  // A connection that breaks (PostgreSQL restarted or ended it) must not crash the process: pg
+  // emits "error" on the client when no statement is running to receive it, and a client checked
+  // out of the pool (the hot path's group commit between two statements, a client being handed
+  // over) has no listener of the pool's. The statement in flight fails on its own, and the pool
+  // drops a broken client when it is released; the pool's listener covers idle ones.
+  const ignore = () => {};
+  pool.on("connect", (client) => client.on("error", ignore));
+  pool.on("error", ignore);
   const adapter = new PrismaPg(pool, { schema: target.schema });
   // Same models, same query API: the PostgreSQL client is used through the shared type.
   const db = listen(new PrismaClient({ adapter, ...queryLogging(onQuery) }) as unknown as Db, onQuery);

@@ -17,9 +17,9 @@ import type { EventQueue, QueueConsumer } from "../realtime/event-queue.js";
 
 /** What a direct stream needs from the subscribe function (EventSubscribe). */
 export interface DirectDelivery {
-  /** Delivers `event` to `subscriber` through its result(): together with the other subscribers of
-   * the same event and key, in event order per key. */
-  join(subscriber: DirectResults, event: unknown): void;
+  /** Delivers `event` to `subscriber` through its result(…, ticket): together with the other
+   * subscribers of the same event and key. */
+  join(subscriber: DirectResults, event: unknown, ticket: number): void;
   /** The result's JSON, serialised once per shared result. */
   jsonOf(result: ExecutionResult): string;
   /** The stream started and (once) ended (metrics). */
@@ -46,6 +46,8 @@ interface Uncommon {
   handed: ExecutionResult | null;
   /** Results that came while a handed one waits for graphql-ws (paused). */
   backlog: ExecutionResult[];
+  /** Results that came back before an earlier event's, by ticket, until that one comes. */
+  early: Map<number, ExecutionResult>;
   paused: boolean;
   /** The queue ended: end once nothing is pending or paused (with this failure, if any). */
   endWhenDone: { error: unknown } | null;
@@ -57,6 +59,12 @@ interface Uncommon {
 export class DirectResults implements AsyncIterableIterator<ExecutionResult>, QueueConsumer<unknown> {
   /** Events joined whose result has not come back yet. */
   private pending = 0;
+  /** The ticket of the next event joined, and of the next result to write: results are written
+   * in the order their events were pushed. A shared execution can settle out of that order: a
+   * resumed subscriber's replayed messages are its own events, executed after the live ones it
+   * shares with subscribers of the same operation that were there before it. */
+  private nextTicket = 0;
+  private nextToWrite = 0;
   /** graphql-ws's pending next(), as its two settle functions (no object around them). */
   private resolveNext: ((result: IteratorResult<ExecutionResult>) => void) | null = null;
   private rejectNext: ((error: unknown) => void) | null = null;
@@ -75,14 +83,14 @@ export class DirectResults implements AsyncIterableIterator<ExecutionResult>, Qu
   }
 
   private get state(): Uncommon {
-    return (this.uncommon ??= { handed: null, backlog: [], paused: false, endWhenDone: null, failure: null });
+    return (this.uncommon ??= { handed: null, backlog: [], early: new Map(), paused: false, endWhenDone: null, failure: null });
   }
 
   /** The hub pushed an event (QueueConsumer). */
   item(event: unknown): void {
     if (this.ended) return;
     this.pending += 1;
-    this.delivery.join(this, event);
+    this.delivery.join(this, event, this.nextTicket++);
   }
 
   /** The queue ended (QueueConsumer): after the results still pending or waiting. */
@@ -96,10 +104,22 @@ export class DirectResults implements AsyncIterableIterator<ExecutionResult>, Qu
     if (state?.endWhenDone && this.pending === 0 && !state.paused) this.finish(state.endWhenDone.error);
   }
 
-  /** An event's result for this subscriber, in event order; false when nothing was written. */
-  result(result: ExecutionResult): boolean {
+  /** The result of the event joined with `ticket`; returns how many frames went out now (0 while
+   * an earlier event's result is still awaited, more when this one was the awaited one). */
+  result(ticket: number, result: ExecutionResult): number {
     this.pending -= 1;
-    const written = this.accept(result);
+    if (ticket !== this.nextToWrite) {
+      this.state.early.set(ticket, result);
+      return 0;
+    }
+    let written = 0;
+    let next: ExecutionResult | undefined = result;
+    while (next) {
+      this.nextToWrite += 1;
+      if (this.accept(next)) written += 1;
+      next = this.uncommon?.early.get(this.nextToWrite);
+      if (next) this.uncommon!.early.delete(this.nextToWrite);
+    }
     this.finishWhenDone();
     return written;
   }
@@ -172,7 +192,10 @@ export class DirectResults implements AsyncIterableIterator<ExecutionResult>, Qu
   private stop(): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.uncommon) this.uncommon.backlog = [];
+    if (this.uncommon) {
+      this.uncommon.backlog = [];
+      this.uncommon.early.clear();
+    }
     this.delivery.closed(this.args);
   }
 

@@ -1,7 +1,9 @@
 // The direct subscribers of one event with the same sharing key wait together for its single
 // execution: one promise per event and key instead of a chain per subscriber. Per key, groups hand
-// out their results in event order (each waits for the previous group of its key), so every
-// subscriber, whose events all share its key, receives them in order.
+// out their results in the order the groups began (each waits for the previous group of its key).
+// That is not always each subscriber's event order (a resumed subscriber joins a live event's
+// group begun before its own replayed events'): each member holds the ticket of its event, and
+// DirectResults writes its results in ticket order.
 import type { ExecutionArgs, ExecutionResult } from "graphql";
 import type { DirectResults } from "./direct-results.js";
 
@@ -9,6 +11,8 @@ type Execution = ExecutionResult | Promise<ExecutionResult>;
 
 interface Group {
   members: DirectResults[];
+  /** The ticket of each member's event (same index). */
+  tickets: number[];
   /** Set once the group's result went out; a late member receives it at once. */
   outcome: { result: ExecutionResult } | { error: unknown } | null;
 }
@@ -27,19 +31,21 @@ export class EventGroups {
 
   constructor(private readonly options: EventGroupsOptions) {}
 
-  join(subscriber: DirectResults, event: unknown): void {
+  join(subscriber: DirectResults, event: unknown, ticket: number): void {
     // Events are objects the hub shares; anything else is keyed by a throwaway object.
     const handle = typeof event === "object" && event !== null ? event : {};
     let byKey = this.groups.get(handle);
     if (!byKey) this.groups.set(handle, (byKey = new Map()));
     let group = byKey.get(subscriber.key);
     if (!group) {
-      group = { members: [], outcome: null };
+      group = { members: [], tickets: [], outcome: null };
       byKey.set(subscriber.key, group);
       this.start(group, subscriber, event);
     }
-    if (!group.outcome) group.members.push(subscriber);
-    else if ("result" in group.outcome) this.count(subscriber.args, subscriber.result(group.outcome.result) ? 1 : 0);
+    if (!group.outcome) {
+      group.members.push(subscriber);
+      group.tickets.push(ticket);
+    } else if ("result" in group.outcome) this.count(subscriber.args, subscriber.result(ticket, group.outcome.result));
     else subscriber.failed(group.outcome.error);
   }
 
@@ -64,14 +70,15 @@ export class EventGroups {
 
   private handOut(group: Group, args: ExecutionArgs, outcome: NonNullable<Group["outcome"]>): void {
     group.outcome = outcome;
-    const members = group.members;
+    const { members, tickets } = group;
     group.members = [];
+    group.tickets = [];
     if ("error" in outcome) {
       for (const member of members) member.failed(outcome.error);
       return;
     }
     let written = 0;
-    for (const member of members) if (member.result(outcome.result)) written += 1;
+    for (let i = 0; i < members.length; i++) written += members[i]!.result(tickets[i]!, outcome.result);
     this.count(args, written);
   }
 

@@ -108,8 +108,8 @@ export class EventSubscribe implements DirectDelivery {
     });
   }
 
-  join(subscriber: DirectResults, event: unknown): void {
-    this.groups.join(subscriber, event);
+  join(subscriber: DirectResults, event: unknown, ticket: number): void {
+    this.groups.join(subscriber, event, ticket);
   }
 
   get streams(): EventSubscribeOptions["streams"] {

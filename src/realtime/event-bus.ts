@@ -98,9 +98,14 @@ export async function createRedisBus({ url, onError, onReady }: RedisBusOptions)
   // Publishing and subscribing need separate connections: a subscribed connection cannot publish.
   // Auto-pipelining sends the PUBLISHes of one event-loop turn (a group commit's messages) in one
   // write: a socket write is a system call, and they cost this server more than Redis's work.
+  // The subscribing connection keeps a SUBSCRIBE issued while Redis is away until Redis is back,
+  // however long that takes (maxRetriesPerRequest: null): by default ioredis drops a queued
+  // command after 20 reconnection attempts (about 11 s), and a room whose SUBSCRIBE was dropped
+  // would never hear its events on this instance again (ioredis resubscribes only the channels
+  // Redis confirmed). A PUBLISH dropped that way is caught up by the next event's gap fill.
   const clients: RedisClient[] = [
     new Redis(url, { lazyConnect: true, enableAutoPipelining: true }),
-    new Redis(url, { lazyConnect: true }),
+    new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null }),
   ];
   for (const client of clients) {
     // ioredis reconnects by itself; without a listener an error would crash the process.
