@@ -1,12 +1,14 @@
 // createChatServer: wires configuration, database, authentication and the GraphQL server.
 // It has no side effects until start(); main.ts is the only place that exits the process.
 import { createServer, type Server } from "node:http";
+import { GraphQLError } from "graphql";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import { createJwtAuthenticate, type Authenticate } from "./auth/authenticate.js";
 import { resolveJwtSecret } from "./auth/jwt-secret.js";
 import { loadConfig, type Config } from "./config.js";
 import { createContext } from "./context.js";
+import { SignInUnavailableError } from "./errors.js";
 import { createDatabase, type Db, type QueryListener } from "./db/client.js";
 import { SharedResults } from "./execution/shared-results.js";
 import { migrateDatabase } from "./db/migrate.js";
@@ -120,7 +122,14 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   };
   const signIn = async (input: Parameters<Authenticate>[0]) => {
     const identity = await authenticate(input);
-    return identity ? { viewer: await upsertUser(identity), expiresAt: identity.expiresAt } : null;
+    if (!identity) return null;
+    try {
+      return { viewer: await upsertUser(identity), expiresAt: identity.expiresAt };
+    } catch (error) {
+      // Refused claims stay UNAUTHENTICATED; a failing database is no reason to drop the token.
+      if (error instanceof GraphQLError) throw error;
+      throw new SignInUnavailableError(error);
+    }
   };
 
   const sharedResults = new SharedResults();

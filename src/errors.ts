@@ -77,6 +77,18 @@ export function isRecordMissing(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2025";
 }
 
+/**
+ * Signing in failed on the server's side (the database is unreachable, say), not because of the
+ * credentials: a WebSocket is closed with 1013 (try again later) instead of 4401, so a client
+ * keeps a token that is still valid.
+ */
+export class SignInUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super("Signing in is unavailable for now.", { cause });
+    this.name = "SignInUnavailableError";
+  }
+}
+
 export class RateLimitedError extends ChatError {
   constructor(message: string, retryAfterMs: number) {
     super("RATE_LIMITED", message, { retryAfterMs });

@@ -5,6 +5,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { createTestDatabase, POSTGRES_URL, PROVIDERS } from "./harness/databases.js";
+import { connectWs } from "./harness/clients.js";
 import { createGroup, signIn } from "./harness/fixtures.js";
 import { startTestServer, stopTestServers } from "./harness/server.js";
 
@@ -50,6 +51,30 @@ describe.runIf(PROVIDERS.includes("postgresql"))("PostgreSQL ending the server's
       expect(seq).toBeGreaterThan(0);
     } finally {
       process.off("uncaughtException", record);
+      await admin.end();
+    }
+  });
+
+  it("closes a WebSocket with 1013, not 4401, when signing in fails on the database's side", { timeout: 60_000 }, async () => {
+    const server = await startTestServer("postgresql");
+    const schema = new URL(server.database.url).searchParams.get("schema")!;
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    try {
+      // The users table out of reach: what a client sees while the database fails, for a token
+      // that is valid (4401 would tell it to throw the token away).
+      await admin.query(`ALTER TABLE "${schema}"."User" RENAME TO "UserAway"`);
+      const refused = await connectWs(server, "dora");
+      expect(await refused.closed).toEqual({ code: 1013, reason: "Try again later" });
+      await admin.query(`ALTER TABLE "${schema}"."UserAway" RENAME TO "User"`);
+      const admitted = await connectWs(server, "dora");
+      const stillOpen = await Promise.race([
+        admitted.closed.then(() => false),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 500)),
+      ]);
+      expect(stillOpen).toBe(true);
+      await admitted.dispose();
+    } finally {
       await admin.end();
     }
   });

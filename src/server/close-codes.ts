@@ -4,6 +4,8 @@
 export enum CloseCode {
   /** The server is shutting down; reconnect (to another instance) and resume with afterSeq. */
   GoingAway = 1001,
+  /** Signing in failed on the server's side (e.g. the database is down): reconnect later with the same token. */
+  TryAgainLater = 1013,
   /** No valid token in the connection parameters. */
   Unauthorized = 4401,
   /** The token was valid but the connection is not allowed (graphql-ws's code for a refused connect). */

@@ -5,11 +5,11 @@ import { getOperationAST, type ExecutionArgs, type GraphQLError } from "graphql"
 import type { ServerOptions } from "graphql-ws";
 import type { AuthenticateInput } from "../auth/authenticate.js";
 import type { Context, Transport } from "../context.js";
-import { ChatError } from "../errors.js";
+import { ChatError, SignInUnavailableError } from "../errors.js";
 import type { OperationArgs } from "../execution/direct-results.js";
 import type { SharedResults } from "../execution/shared-results.js";
 import type { User } from "../generated/sqlite/client.js";
-import { runInRequestScope } from "../logger.js";
+import { runInRequestScope, type Logger } from "../logger.js";
 import { CloseCode } from "./close-codes.js";
 import type { SharedFrames } from "./shared-frames.js";
 import type { WsConnection } from "./ws-adapter.js";
@@ -27,6 +27,8 @@ export interface GraphqlWsHookOptions {
   maxBufferedBytes: number;
   sharedResults: SharedResults;
   frames: SharedFrames;
+  /** Where a sign-in that failed on the server's side is logged. */
+  log: Logger;
 }
 
 /** Closes the connection of a client that fell behind with 4509. Its operations end now and
@@ -110,8 +112,13 @@ export function graphqlWsHooks(options: GraphqlWsHookOptions): ServerOptions<Par
           if (signedIn.expiresAt) state.connection.disconnectAt(signedIn.expiresAt, CloseCode.Unauthorized, "Token expired");
           return true;
         }
-      } catch {
-        // Refused below, like a missing token.
+      } catch (error) {
+        if (error instanceof SignInUnavailableError) {
+          options.log.warn({ err: error.cause }, "WebSocket sign-in unavailable; closed with 1013");
+          state.connection.close(CloseCode.TryAgainLater, "Try again later");
+          return false;
+        }
+        // Otherwise refused below, like a missing token.
       }
       state.connection.close(CloseCode.Unauthorized, "Unauthorized");
       return false;
