@@ -8,7 +8,7 @@ import { createJwtAuthenticate, type Authenticate } from "./auth/authenticate.js
 import { resolveJwtSecret } from "./auth/jwt-secret.js";
 import { loadConfig, type Config } from "./config.js";
 import { createContext } from "./context.js";
-import { SignInUnavailableError } from "./errors.js";
+import { refusedCredentials, SignInUnavailableError } from "./errors.js";
 import { createDatabase, type Db, type QueryListener } from "./db/client.js";
 import { SharedResults } from "./execution/shared-results.js";
 import { migrateDatabase } from "./db/migrate.js";
@@ -137,7 +137,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     config,
     // HTTP: the request's logger (useRequestLog); graphql-ws: a new id per operation.
     createContext: async (request, response) => {
-      const signedIn = await signIn({ request });
+      const signedIn = await signIn({ request }).catch(refusedCredentials);
       const transport = new HttpTransport(response, signedIn?.expiresAt);
       return createContext(services, signedIn?.viewer ?? null, transport, currentRequestLog());
     },

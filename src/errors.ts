@@ -43,6 +43,18 @@ export class UnauthenticatedError extends ChatError {
   }
 }
 
+/**
+ * Credentials refused before anything runs (a forged, expired or malformed token): over HTTP the
+ * response is 401 with a Bearer challenge (RFC 6750), which is what clients' token-refresh logic
+ * looks for. A field asking for a viewer that the request lacks stays UnauthenticatedError (200).
+ */
+export function refusedCredentials(error: unknown): never {
+  if (!(error instanceof UnauthenticatedError)) throw error;
+  throw new ChatError("UNAUTHENTICATED", error.message, {
+    http: { status: 401, headers: { "WWW-Authenticate": 'Bearer error="invalid_token"' } },
+  });
+}
+
 export class ForbiddenError extends ChatError {
   constructor(message = "Not authorized.") {
     super("FORBIDDEN", message);

@@ -39,7 +39,7 @@ describe.each(PROVIDERS)("bad input on %s", (provider) => {
     });
   }
 
-  /** What a refused token gets over HTTP and SSE: UNAUTHENTICATED, as for any invalid token. */
+  /** What a refused token gets over HTTP and SSE: 401 and UNAUTHENTICATED, as any invalid token. */
   async function refusalOf(token: string, query: string, accept: string): Promise<{ status: number; code: unknown }> {
     const response = await post(token, query, accept);
     const text = await response.text();
@@ -59,9 +59,9 @@ describe.each(PROVIDERS)("bad input on %s", (provider) => {
     for (const token of tokens) {
       // Twice: the first request must not leave a half-written user that breaks the next.
       for (let attempt = 0; attempt < 2; attempt++) {
-        expect(await refusalOf(token, VIEWER, "application/json")).toEqual({ status: 200, code: "UNAUTHENTICATED" });
+        expect(await refusalOf(token, VIEWER, "application/json")).toEqual({ status: 401, code: "UNAUTHENTICATED" });
       }
-      expect(await refusalOf(token, MESSAGE_ADDED, "text/event-stream")).toEqual({ status: 200, code: "UNAUTHENTICATED" });
+      expect(await refusalOf(token, MESSAGE_ADDED, "text/event-stream")).toEqual({ status: 401, code: "UNAUTHENTICATED" });
       const ws = await connectWs(server, null, token);
       expect((await ws.closed).code).toBe(4401);
     }

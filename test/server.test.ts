@@ -41,6 +41,9 @@ describe.each(PROVIDERS)("server on %s", (provider) => {
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body: JSON.stringify({ query: "{ viewer { id } }" }),
       });
+      // 401 with a Bearer challenge: what clients' token-refresh logic looks for.
+      expect(response.status).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
       const body = (await response.json()) as { data?: unknown; errors: Array<{ extensions: { code: string } }> };
       expect(body.data ?? null).toBeNull();
       expect(body.errors[0]?.extensions.code).toBe("UNAUTHENTICATED");
