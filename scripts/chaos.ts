@@ -172,7 +172,7 @@ async function runPart(
   faults: Array<[string, (world: World) => Promise<Omit<PhaseResult, "part" | "phase">>]>,
 ): Promise<PartResult> {
   progress(`${part}: creating ${clients} users and their rooms, subscribing them`);
-  const world = await World.populate(instances, tokens, clients, options.roomSize, `${part.split(" ")[0]!.toLowerCase()}-u`);
+  const world = await World.populate(instances, tokens, clients, options.roomSize, `${part.split(/[ ,]/)[0]!.toLowerCase()}-u`);
   cleanups.push(() => world.close());
   const rate = (options.rate * clients) / options.clients;
   world.startSending(Math.max(1, rate));
