@@ -2,7 +2,9 @@
 // check (the seed's PermissionHelperMixin). PermissionHandler's public methods delegate here.
 // Subclasses override a helper to change how a check reads the database, or call one with other
 // `defaultAdminNames` when their admin relation has another name.
+import type DataLoader from "dataloader";
 import type { Db } from "../db/client.js";
+import { memberAccessLoader, type MemberKey } from "../db/loaders.js";
 import type { HotPath, MemberAccess } from "../db/sql/hot-path.js";
 import type { Room, RoomKind, RoomPermission, User } from "../generated/sqlite/client.js";
 import { unstorableReason } from "../content/storable-text.js";
@@ -80,6 +82,8 @@ export class PermissionHelpers {
   protected readonly db: Db;
   private readonly hotPath: HotPath | undefined;
   private readonly accessCache: MemberAccessCache | undefined;
+  /** Built on the first access read: most requests never read one. */
+  private accessLoader: DataLoader<MemberKey, MemberAccess> | undefined;
 
   constructor(context: PermissionHandlerContext) {
     this.db = context.db;
@@ -228,11 +232,14 @@ export class PermissionHelpers {
   }
 
   /** The user's membership, roles and grants in the room, in one read; remembered while the
-   * room's accessVersion stays the same. Null when the server gave the handler no hot path. */
+   * room's accessVersion stays the same. Null when the server gave the handler no hot path.
+   * Reads asked for in the same tick (the roles of a page of members) are made together. */
   protected async _memberAccess(user: User, room: Room): Promise<MemberAccess | null> {
     const hotPath = this.hotPath;
     if (!hotPath) return null;
-    const load = () => hotPath.memberAccess(room.id, user.id);
+    this.accessLoader ??= memberAccessLoader(this.db, (key) => hotPath.memberAccess(key.roomId, key.userId));
+    const loader = this.accessLoader;
+    const load = () => loader.load({ roomId: room.id, userId: user.id });
     return this.accessCache ? this.accessCache.get(room, user.id, load) : load();
   }
 
