@@ -1,7 +1,7 @@
 // The helper layer: the database logic behind every permission check, one protected method per
 // check (the seed's PermissionHelperMixin). PermissionHandler's public methods delegate here.
-// Subclasses override a helper to change how a check reads the database, or call one with other
-// `defaultAdminNames` when their admin relation has another name.
+// Subclasses override a helper to change how a check reads the database, set `adminNames` when
+// their admin relation has another name, or call one helper with other `defaultAdminNames`.
 import type DataLoader from "dataloader";
 import type { Db } from "../db/client.js";
 import { memberAccessLoader, type MemberKey } from "../db/loaders.js";
@@ -79,6 +79,9 @@ export function idList(idOrIds: string | readonly string[], what: "message"): st
 }
 
 export class PermissionHelpers {
+  /** The role relations that count as admins, for every check. Override it to rename them
+   * everywhere at once. */
+  protected readonly adminNames: Readonly<AdminNames> = DEFAULT_ADMIN_NAMES;
   protected readonly db: Db;
   private readonly hotPath: HotPath | undefined;
   private readonly accessCache: MemberAccessCache | undefined;
@@ -128,7 +131,7 @@ export class PermissionHelpers {
     user: User,
     roomId: string,
     permPhrase: PermPhrase,
-    defaultAdminNames: AdminNames = DEFAULT_ADMIN_NAMES,
+    defaultAdminNames: AdminNames = this.adminNames,
   ): Promise<[boolean, Room]> {
     const room = await this._getRoom(roomId);
     // Membership first: a non-member learns nothing about the room, not even its kind.
@@ -149,7 +152,7 @@ export class PermissionHelpers {
   protected async _haveSendMessagePermission(
     user: User,
     data: SendMessageData,
-    defaultAdminNames: AdminNames = DEFAULT_ADMIN_NAMES,
+    defaultAdminNames: AdminNames = this.adminNames,
   ): Promise<[boolean, Room]> {
     const room = await this._roomOf(data);
     if (!(await this._isMember(user, room))) return [false, room];
@@ -166,7 +169,7 @@ export class PermissionHelpers {
     user: User,
     roomId: string,
     action: AdminAction,
-    defaultAdminNames: AdminNames = DEFAULT_ADMIN_NAMES,
+    defaultAdminNames: AdminNames = this.adminNames,
   ): Promise<[boolean, Room]> {
     const room = await this._getRoom(roomId);
     if (room.kind === "ONE_TO_ONE") return [await this._isMember(user, room), room];
