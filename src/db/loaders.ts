@@ -11,8 +11,8 @@ import type { Attachment, Message, Reaction, Room, RoomMember, User } from "../g
 import type { Db } from "./client.js";
 import type { MemberAccess } from "./sql/hot-path.js";
 
-/** Most keys in one query. A key costs at most three parameters (room, role, user), so a batch
- * stays within SQLite's 999 with room to spare; results are the same at any size. */
+/** Most keys in one query. A key costs at most two parameters (a room or message, and a user),
+ * so a batch stays within SQLite's 999 with room to spare; results are the same at any size. */
 export const MAX_BATCH_KEYS = 250;
 
 /** A loader whose batches hold at most MAX_BATCH_KEYS keys. */
@@ -26,11 +26,6 @@ export interface MemberKey {
   userId: string;
 }
 
-/** A user holding a role relation (e.g. "admins") in a room. */
-export interface RoleKey extends MemberKey {
-  role: string;
-}
-
 /** A message read by a user. */
 export interface ReceiptKey {
   messageId: string;
@@ -38,7 +33,6 @@ export interface ReceiptKey {
 }
 
 const memberKey = ({ roomId, userId }: MemberKey) => JSON.stringify([roomId, userId]);
-const roleKey = ({ roomId, role, userId }: RoleKey) => JSON.stringify([roomId, role, userId]);
 const receiptKey = ({ messageId, userId }: ReceiptKey) => JSON.stringify([messageId, userId]);
 
 function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): Array<V | null> {
@@ -122,7 +116,7 @@ export function createLoaders(db: Db) {
     clearAll(): void {
       for (const loader of [user, room, message, attachments, reactions]) loader.clearAll();
     },
-    // Memberships, roles and receipts batch but do not cache: a mutation may change them earlier
+    // Memberships and receipts batch but do not cache: a mutation may change them earlier
     // in the same operation, and each read must see the state as it is, as a findUnique did.
     /** The membership of a user in a room, or null. */
     member: boundedLoader<MemberKey, RoomMember | null>(
@@ -133,10 +127,6 @@ export function createLoaders(db: Db) {
           memberKey,
         ),
       { cache: false },
-    ),
-    /** Whether a user holds a role relation in a room. */
-    hasRole: existenceLoader<RoleKey, "userId">("userId", roleKey, (OR) =>
-      db.roomRole.findMany({ where: { OR }, select: { roomId: true, role: true, userId: true } }),
     ),
     /** Whether a user marked a message read. */
     hasRead: existenceLoader<ReceiptKey, "messageId">("messageId", receiptKey, (OR) =>

@@ -33,6 +33,9 @@ export interface AdminNames {
 
 export const DEFAULT_ADMIN_NAMES: Readonly<AdminNames> = Object.freeze({ group: "admins", channel: "moderators" });
 
+/** How a member is shown in a room (the GraphQL enum MemberRole). */
+export type MemberRole = "CREATOR" | "ADMIN" | "MODERATOR" | "MEMBER";
+
 /** Where a message is being sent: a room, or the room of a message (typing, replies). */
 export interface SendMessageData {
   roomId?: string;
@@ -79,8 +82,8 @@ export function idList(idOrIds: string | readonly string[], what: "message"): st
 }
 
 export class PermissionHelpers {
-  /** The role relations that count as admins, for every check. Override it to rename them
-   * everywhere at once. */
+  /** The role relations that count as admins, for every check and for the roles shown
+   * (_getMemberRole). Override it to rename them everywhere at once. */
   protected readonly adminNames: Readonly<AdminNames> = DEFAULT_ADMIN_NAMES;
   protected readonly db: Db;
   private readonly hotPath: HotPath | undefined;
@@ -189,6 +192,20 @@ export class PermissionHelpers {
   protected async _canSeeRoom(user: User, roomId: string): Promise<[boolean, Room]> {
     const room = await this._getRoom(roomId);
     return [(room.kind === "CHANNEL" && room.isPublic) || (await this._isMember(user, room)), room];
+  }
+
+  /** Members: CREATOR (groups and channels), ADMIN or MODERATOR when in the admin relation of
+   * `defaultAdminNames`, else MEMBER (every participant of a chat); null for a non-member. */
+  protected async _getMemberRole(
+    user: User,
+    room: Room,
+    defaultAdminNames: AdminNames = this.adminNames,
+  ): Promise<MemberRole | null> {
+    if (!(await this._isMember(user, room))) return null;
+    if (room.kind === "ONE_TO_ONE") return "MEMBER";
+    if (room.creatorId === user.id) return "CREATOR";
+    if (!(await this._isCreatorOrAdmin(user, room, defaultAdminNames))) return "MEMBER";
+    return room.kind === "GROUP" ? "ADMIN" : "MODERATOR";
   }
 
   /** Any authenticated user may create rooms of every kind. */
