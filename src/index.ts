@@ -28,6 +28,7 @@ export {
   DEFAULT_ADMIN_NAMES,
   type AdminAction,
   type AdminNames,
+  type MemberRole,
   type PermPhrase,
   type PermissionHandlerContext,
   type SendMessageData,

@@ -1,11 +1,12 @@
 // The seed page's examples, registered the three ways an application can (PERMISSION_HANDLER in
-// the environment, the config file, the createChatServer option), and the guarantees of the
-// scope layer: one handler call per check and argument per request, none for anonymous callers.
+// the environment, the config file, the createChatServer option), the roles a handler shows, and
+// the guarantees of the scope layer: one handler call per check and argument per request, none
+// for anonymous callers.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createChatServer, PermissionHandler, type Room, type User } from "../src/index.js";
+import { createChatServer, PermissionHandler, type MemberRole, type Room, type User } from "../src/index.js";
 import { CustomPermissionHandler as ManagersHandler } from "../examples/permission-handlers/renamed-admin-relation.js";
 import { PROVIDERS } from "./harness/databases.js";
 import { codeOf, createChannel, createGroup, ok, signIn } from "./harness/fixtures.js";
@@ -15,7 +16,15 @@ afterAll(stopTestServers);
 
 const SEND = `mutation($roomId: ID!) { sendMessage(input: { roomId: $roomId, content: "hello" }) { id sender { id } } }`;
 const ADD = `mutation($roomId: ID!, $userId: ID!) { addMember(roomId: $roomId, userId: $userId) { memberCount } }`;
+const ROLES = `query($id: ID!) { room(id: $id) { viewerRole viewerCan { update } members { edges { node { user { id } role } } } } }`;
 const example = (file: string) => resolve("examples/permission-handlers", file);
+
+/** What `userId` is shown as in the room, and each member as they see them. */
+async function rolesSeenBy(server: TestServer, userId: string, roomId: string) {
+  const { room } = await ok(server, userId, ROLES, { id: roomId });
+  const members = Object.fromEntries(room.members.edges.map(({ node }: any) => [node.user.id, node.role]));
+  return { viewerRole: room.viewerRole, mayUpdate: room.viewerCan.update, members };
+}
 
 describe("loading a handler", () => {
   const attempts: Array<[string, RegExp]> = [
@@ -88,6 +97,33 @@ describe.each(PROVIDERS)("custom handlers on %s", (provider) => {
     expect(await codeOf(server, "ben", ADD, { roomId, userId: "dan" })).toBe("OK");
     expect(await codeOf(server, "cat", ADD, { roomId, userId: "eve" })).toBe("FORBIDDEN");
     expect(await codeOf(server, "ann", ADD, { roomId, userId: "eve" })).toBe("OK");
+  });
+
+  it("the renamed admin relation shows its holders as admins, as it lets them act", async () => {
+    const server = await startTestServer(provider, { permissionHandler: ManagersHandler });
+    await signIn(server, "ann", "ben", "cat");
+    const roomId = await createGroup(server, "ann", ["ben", "cat"]);
+    await server.server.db.roomRole.create({ data: { roomId, userId: "ben", role: "managers" } });
+    await ok(server, "ann", `mutation($r: ID!) { addAdmins(roomId: $r, userIds: ["cat"]) { id } }`, { r: roomId });
+    const members = { ann: "CREATOR", ben: "ADMIN", cat: "MEMBER" };
+    expect(await rolesSeenBy(server, "ben", roomId)).toEqual({ viewerRole: "ADMIN", mayUpdate: true, members });
+    expect(await rolesSeenBy(server, "cat", roomId)).toEqual({ viewerRole: "MEMBER", mayUpdate: false, members });
+  });
+
+  it("a handler's getMemberRole decides the roles shown", async () => {
+    // An application without a creator badge: the creator reads as one of the admins.
+    class NoCreatorBadge extends PermissionHandler {
+      override async getMemberRole(user: User, room: Room): Promise<MemberRole | null> {
+        const role = await super.getMemberRole(user, room);
+        return role === "CREATOR" ? "ADMIN" : role;
+      }
+    }
+    const server = await startTestServer(provider, { permissionHandler: NoCreatorBadge });
+    await signIn(server, "ann", "ben");
+    const roomId = await createGroup(server, "ann", ["ben"]);
+    const members = { ann: "ADMIN", ben: "MEMBER" };
+    expect(await rolesSeenBy(server, "ann", roomId)).toEqual({ viewerRole: "ADMIN", mayUpdate: true, members });
+    expect(await rolesSeenBy(server, "ben", roomId)).toEqual({ viewerRole: "MEMBER", mayUpdate: false, members });
   });
 });
 

@@ -1,17 +1,9 @@
 // "The defaultAdminNames parameter": an application whose groups call their admins "managers"
-// (RoomRole rows with role "managers") passes that name to the helper.
+// (RoomRole rows with role "managers") names that relation once, in `adminNames`: every check
+// (adding and removing members, sending to a locked group, administering) and the roles shown
+// (`viewerRole`, `members { role }`) read it.
 import { PermissionHandler } from "realtime-chat-graphql";
-import type { PermPhrase, Room, User } from "realtime-chat-graphql";
 
 export class CustomPermissionHandler extends PermissionHandler {
-  override async haveRoomPermissionsToAddOrRemoveMembers(
-    user: User,
-    roomId: string,
-    permPhrase: PermPhrase,
-  ): Promise<[boolean, Room]> {
-    return this._haveRoomPermissionsToAddOrRemoveMembers(user, roomId, permPhrase, {
-      group: "managers",
-      channel: "moderators",
-    });
-  }
+  protected override readonly adminNames = { group: "managers", channel: "moderators" };
 }

@@ -6,7 +6,7 @@ import type { Db } from "../db/client.js";
 import type { Room, RoomKind, User } from "../generated/sqlite/client.js";
 import { NotFoundError, UnauthenticatedError } from "../errors.js";
 import { withDb } from "./models.js";
-import type { AdminAction, PermPhrase } from "./permission-helpers.js";
+import type { AdminAction, MemberRole, PermPhrase } from "./permission-helpers.js";
 import type { PermissionHandler } from "./permission-handler.js";
 
 export type RoomCheck = [boolean, Room];
@@ -86,6 +86,11 @@ export class PermissionGate {
     return this.once(`sender:${[...messageIds].sort().join(",")}`, (h, v) =>
       h.isMessageSender(v, messageIds.length === 1 ? messageIds[0]! : messageIds),
     );
+  }
+
+  /** How `member` is shown in `room`, as the handler answers (viewerRole, RoomMembership.role). */
+  memberRole(room: Room, member: User): Promise<MemberRole | null> {
+    return this.once(`role:${room.id}:${member.id}`, (h) => h.getMemberRole(member, room));
   }
 
   /** The answer of a check that guards an operation: true when allowed. A refusal is false

@@ -6,6 +6,7 @@ import type { Room, RoomKind, User } from "../generated/sqlite/client.js";
 import {
   PermissionHelpers,
   type AdminAction,
+  type MemberRole,
   type PermPhrase,
   type SendMessageData,
 } from "./permission-helpers.js";
@@ -62,6 +63,16 @@ export class PermissionHandler extends PermissionHelpers {
    */
   async canSeeRoom(user: User, roomId: string): Promise<[boolean, Room]> {
     return this._canSeeRoom(user, roomId);
+  }
+
+  /**
+   * How `user` is shown in `room` (Room.viewerRole, RoomMembership.role): null when not a member.
+   * Allows and refuses nothing; the default reads the admin relation the checks read
+   * (`adminNames`). Given the room the request already read: it is asked once per listed member.
+   * (Added here; not in the seed.)
+   */
+  async getMemberRole(user: User, room: Room): Promise<MemberRole | null> {
+    return this._getMemberRole(user, room);
   }
 
   /** May `user` create a room of this kind? */

@@ -1,8 +1,10 @@
 // The helper layer: the database logic behind every permission check, one protected method per
 // check (the seed's PermissionHelperMixin). PermissionHandler's public methods delegate here.
-// Subclasses override a helper to change how a check reads the database, or call one with other
-// `defaultAdminNames` when their admin relation has another name.
+// Subclasses override a helper to change how a check reads the database, set `adminNames` when
+// their admin relation has another name, or call one helper with other `defaultAdminNames`.
+import type DataLoader from "dataloader";
 import type { Db } from "../db/client.js";
+import { memberAccessLoader, type MemberKey } from "../db/loaders.js";
 import type { HotPath, MemberAccess } from "../db/sql/hot-path.js";
 import type { Room, RoomKind, RoomPermission, User } from "../generated/sqlite/client.js";
 import { unstorableReason } from "../content/storable-text.js";
@@ -30,6 +32,9 @@ export interface AdminNames {
 }
 
 export const DEFAULT_ADMIN_NAMES: Readonly<AdminNames> = Object.freeze({ group: "admins", channel: "moderators" });
+
+/** How a member is shown in a room (the GraphQL enum MemberRole). */
+export type MemberRole = "CREATOR" | "ADMIN" | "MODERATOR" | "MEMBER";
 
 /** Where a message is being sent: a room, or the room of a message (typing, replies). */
 export interface SendMessageData {
@@ -77,9 +82,14 @@ export function idList(idOrIds: string | readonly string[], what: "message"): st
 }
 
 export class PermissionHelpers {
+  /** The role relations that count as admins, for every check and for the roles shown
+   * (_getMemberRole). Override it to rename them everywhere at once. */
+  protected readonly adminNames: Readonly<AdminNames> = DEFAULT_ADMIN_NAMES;
   protected readonly db: Db;
   private readonly hotPath: HotPath | undefined;
   private readonly accessCache: MemberAccessCache | undefined;
+  /** Built on the first access read: most requests never read one. */
+  private accessLoader: DataLoader<MemberKey, MemberAccess> | undefined;
 
   constructor(context: PermissionHandlerContext) {
     this.db = context.db;
@@ -124,7 +134,7 @@ export class PermissionHelpers {
     user: User,
     roomId: string,
     permPhrase: PermPhrase,
-    defaultAdminNames: AdminNames = DEFAULT_ADMIN_NAMES,
+    defaultAdminNames: AdminNames = this.adminNames,
   ): Promise<[boolean, Room]> {
     const room = await this._getRoom(roomId);
     // Membership first: a non-member learns nothing about the room, not even its kind.
@@ -145,7 +155,7 @@ export class PermissionHelpers {
   protected async _haveSendMessagePermission(
     user: User,
     data: SendMessageData,
-    defaultAdminNames: AdminNames = DEFAULT_ADMIN_NAMES,
+    defaultAdminNames: AdminNames = this.adminNames,
   ): Promise<[boolean, Room]> {
     const room = await this._roomOf(data);
     if (!(await this._isMember(user, room))) return [false, room];
@@ -162,7 +172,7 @@ export class PermissionHelpers {
     user: User,
     roomId: string,
     action: AdminAction,
-    defaultAdminNames: AdminNames = DEFAULT_ADMIN_NAMES,
+    defaultAdminNames: AdminNames = this.adminNames,
   ): Promise<[boolean, Room]> {
     const room = await this._getRoom(roomId);
     if (room.kind === "ONE_TO_ONE") return [await this._isMember(user, room), room];
@@ -182,6 +192,20 @@ export class PermissionHelpers {
   protected async _canSeeRoom(user: User, roomId: string): Promise<[boolean, Room]> {
     const room = await this._getRoom(roomId);
     return [(room.kind === "CHANNEL" && room.isPublic) || (await this._isMember(user, room)), room];
+  }
+
+  /** Members: CREATOR (groups and channels), ADMIN or MODERATOR when in the admin relation of
+   * `defaultAdminNames`, else MEMBER (every participant of a chat); null for a non-member. */
+  protected async _getMemberRole(
+    user: User,
+    room: Room,
+    defaultAdminNames: AdminNames = this.adminNames,
+  ): Promise<MemberRole | null> {
+    if (!(await this._isMember(user, room))) return null;
+    if (room.kind === "ONE_TO_ONE") return "MEMBER";
+    if (room.creatorId === user.id) return "CREATOR";
+    if (!(await this._isCreatorOrAdmin(user, room, defaultAdminNames))) return "MEMBER";
+    return room.kind === "GROUP" ? "ADMIN" : "MODERATOR";
   }
 
   /** Any authenticated user may create rooms of every kind. */
@@ -228,11 +252,14 @@ export class PermissionHelpers {
   }
 
   /** The user's membership, roles and grants in the room, in one read; remembered while the
-   * room's accessVersion stays the same. Null when the server gave the handler no hot path. */
+   * room's accessVersion stays the same. Null when the server gave the handler no hot path.
+   * Reads asked for in the same tick (the roles of a page of members) are made together. */
   protected async _memberAccess(user: User, room: Room): Promise<MemberAccess | null> {
     const hotPath = this.hotPath;
     if (!hotPath) return null;
-    const load = () => hotPath.memberAccess(room.id, user.id);
+    this.accessLoader ??= memberAccessLoader(this.db, (key) => hotPath.memberAccess(key.roomId, key.userId));
+    const loader = this.accessLoader;
+    const load = () => loader.load({ roomId: room.id, userId: user.id });
     return this.accessCache ? this.accessCache.get(room, user.id, load) : load();
   }
 

@@ -26,19 +26,6 @@ export const MemberRoleEnum = builder.enumType("MemberRole", {
   } as const,
 });
 
-type MemberRole = "CREATOR" | "ADMIN" | "MODERATOR" | "MEMBER";
-
-/** The role of `userId` in `room`, or null when they are not a member. Through the loaders: a
- * page of members asks for all their roles in a few queries. */
-async function roleOf(context: Context, room: Room, userId: string): Promise<MemberRole | null> {
-  const member = await context.loaders.member.load({ roomId: room.id, userId });
-  if (!member) return null;
-  if (room.kind === "ONE_TO_ONE") return "MEMBER";
-  if (room.creatorId === userId) return "CREATOR";
-  const relation = room.kind === "GROUP" ? DEFAULT_ADMIN_NAMES.group : DEFAULT_ADMIN_NAMES.channel;
-  if (!(await context.loaders.hasRole.load({ roomId: room.id, role: relation, userId }))) return "MEMBER";
-  return room.kind === "GROUP" ? "ADMIN" : "MODERATOR";
-}
 
 interface Membership {
   room: Room;
@@ -57,8 +44,11 @@ const MembershipRef = builder.objectRef<Membership>("RoomMembership").implement(
     role: t.field({
       type: MemberRoleEnum,
       description: "The member's standing in the room.",
-      resolve: async (membership, _args, context) =>
-        (await roleOf(context, membership.room, membership.userId)) ?? "MEMBER",
+      // As the handler shows it; a member it calls a non-member is listed all the same.
+      resolve: async (membership, _args, context) => {
+        const user = await context.loaders.user.load(membership.userId);
+        return (user && (await context.gate.memberRole(membership.room, user))) ?? "MEMBER";
+      },
     }),
     permissions: t.field({
       type: [RoomPermissionEnum],
@@ -170,7 +160,7 @@ RoomRef.implement({
       type: MemberRoleEnum,
       nullable: true,
       description: "The viewer's role; null when the viewer is not a member.",
-      resolve: (room, _args, context) => roleOf(context, room, viewerOf(context).id),
+      resolve: (room, _args, context) => context.gate.memberRole(room, viewerOf(context)),
     }),
     viewerCan: t.field({
       type: CapabilitiesRef,
