@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signToken } from "../src/auth/authenticate.js";
+import { expectArchivePolicy } from "../examples/custom-handler-app/test/archive-policy.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const example = join(root, "examples/custom-handler-app");
@@ -96,34 +96,6 @@ function startServer(command: string, args: string[], env: NodeJS.ProcessEnv): P
   });
 }
 
-async function gql(url: string, userId: string, query: string, variables: Record<string, unknown> = {}, staff = false) {
-  const token = await signToken(secret, { sub: userId, staff });
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: any; errors?: Array<{ extensions: { code: string } }> };
-}
-
-/** The example's policy (archived rooms are read-only, staff read every room), through GraphQL. */
-async function expectArchivePolicy(url: string) {
-  await gql(url, "bob", "{ viewer { id } }");
-  const created = await gql(url, "ann", `mutation { createGroupChat(input: { name: "team", participantIds: ["bob"] }) { id } }`);
-  const roomId = created.data.createGroupChat.id as string;
-  const send = `mutation($r: ID!) { sendMessage(input: { roomId: $r, content: "hi" }) { id } }`;
-  const read = `query($r: ID!) { room(id: $r) { name } }`;
-  // The default rules: members send, outsiders do not even see the room.
-  expect((await gql(url, "bob", send, { r: roomId })).errors).toBeUndefined();
-  expect((await gql(url, "eve", read, { r: roomId })).errors?.[0]?.extensions.code).toBe("NOT_FOUND");
-  // The handler's overrides: staff read any room; nobody sends to an archived one.
-  expect((await gql(url, "mod", read, { r: roomId }, true)).data).toEqual({ room: { name: "team" } });
-  // Sending is still the default rule's call (members only): staff who see the room are refused.
-  expect((await gql(url, "mod", send, { r: roomId }, true)).errors?.[0]?.extensions.code).toBe("FORBIDDEN");
-  await gql(url, "ann", `mutation($r: ID!) { updateRoom(roomId: $r, input: { preferences: { archived: true } }) { id } }`, { r: roomId });
-  expect((await gql(url, "bob", send, { r: roomId })).errors?.[0]?.extensions.code).toBe("FORBIDDEN");
-}
-
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "rcg-package-"));
   const clone = join(work, "clone");
@@ -202,12 +174,12 @@ describe("the packed package", () => {
     const url = await startServer(join(app, "node_modules/.bin/realtime-chat-graphql"), ["start"], {
       PERMISSION_HANDLER: "./dist/permissions.js#ArchivePermissionHandler",
     });
-    await expectArchivePolicy(url);
+    await expectArchivePolicy(url, secret);
   });
 
   it("enforces the handler an application passes to createChatServer", async () => {
     const url = await startServer(process.execPath, ["dist/server.js"], {});
-    await expectArchivePolicy(url);
+    await expectArchivePolicy(url, secret);
   });
 
   it("passes the example application's own test against the installed package", () => {
