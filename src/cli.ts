@@ -46,7 +46,7 @@ async function run(argv: string[]): Promise<number> {
         console.log(`group:   ${demo.group.id}  "${demo.group.name}" (alice, bob, carol)`);
         console.log(`channel: ${demo.channel.id}  "${demo.channel.name}" (public; alice, bob)`);
         console.log(`chat:    ${demo.chat.id}  (alice, bob)`);
-        console.log("tokens:  npm run --silent token -- alice   (or: npx realtime-chat-graphql token alice)");
+        console.log("tokens:  npx realtime-chat-graphql token alice");
       } finally {
         await database.close();
       }

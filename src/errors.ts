@@ -16,7 +16,8 @@ declare module "graphql" {
   interface GraphQLErrorExtensions {
     code?: ErrorCode | string;
     seedCode?: number;
-    http?: { status?: number; headers?: Record<string, string> };
+    // `http` (status and headers of the response) is declared by graphql-yoga; declaring it here
+    // too would conflict with yoga's type in every consumer that checks libraries (TS2717).
   }
 }
 

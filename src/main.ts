@@ -20,7 +20,9 @@ async function main(): Promise<void> {
   if (server.generatedSecretFile) {
     console.log(
       `JWT_SECRET is unset: tokens are signed with the development secret in ${server.generatedSecretFile}.\n` +
-        "Mint a token with: npm run token -- <userId> [--staff]",
+        // npx finds the command both in a clone of this repository and in an application that
+        // installed the package (which has no `token` script of its own).
+        "Mint a token with: npx realtime-chat-graphql token <userId> [--staff]",
     );
   }
   server.log.info({ url }, "listening");

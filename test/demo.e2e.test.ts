@@ -79,7 +79,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)("in headless Chromium", () => {
     // Monaco lays text out with non-breaking spaces.
     const text = async (selector: string) => (await page.locator(selector).first().innerText()).replace(/\s+/g, " ");
     await expect.poll(() => text(".result-window"), { timeout: 10_000 }).toContain('"viewer": null');
-    expect(await text(".graphiql-editor")).toContain("npm run token");
+    expect(await text(".graphiql-editor")).toContain("npx realtime-chat-graphql token");
     await context.close();
     expect(offsite).toEqual([]);
   });

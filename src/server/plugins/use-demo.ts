@@ -114,7 +114,7 @@ export function useDemo(options: DemoOptions = {}): Plugin {
     const sameOrigin = request.headers.get("origin") === url.origin;
     if (!isLoopbackAddress(remote) || !isLoopbackHostname(url.hostname) || !sameOrigin) {
       return json(Response, 403, {
-        error: "Development tokens are only given to this page opened on this machine (http://127.0.0.1 or localhost). Paste a token from `npm run token -- <userId>` instead.",
+        error: "Development tokens are only given to this page opened on this machine (http://127.0.0.1 or localhost). Paste a token from `npx realtime-chat-graphql token <userId>` instead.",
       });
     }
     if (!request.headers.get("content-type")?.startsWith("application/json")) {

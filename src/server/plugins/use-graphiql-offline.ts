@@ -94,7 +94,7 @@ export const graphiqlOptions: GraphiQLOptions = {
   defaultQuery: `# All but \`viewer\` needs a bearer token.
 # Mint one with
 #
-#   npm run token -- <userId>
+#   npx realtime-chat-graphql token <userId>
 #
 # and paste it into the Headers tab below:
 #
