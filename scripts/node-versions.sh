@@ -52,7 +52,8 @@ run_one() {
     export PATH="$home/bin:$PATH"
     # node-gyp takes the headers of the running version from the package's include/ instead of
     # downloading them, and better-sqlite3 compiles rather than fetching a prebuilt binary from
-    # GitHub (only the npm registry is reachable on locked-down networks).
+    # GitHub (only the npm registry is reachable on locked-down networks). npm warns that it does
+    # not know build-from-source; prebuild-install reads the variable from the environment itself.
     export npm_config_nodedir="$home" npm_config_build_from_source=true
     echo "node-versions: Node $(node --version) in $work"
     local start=$(now)
