@@ -38,6 +38,11 @@ copy_tree() {
   git -C "$repo" ls-files -z --cached --others --exclude-standard \
     | tar -C "$repo" --null --files-from=- --ignore-failed-read -cf - 2>/dev/null \
     | tar -C "$1" -xf -
+  # A git repository too, as in a clone: test/package.test.ts asks git which files a clean clone
+  # holds. A clone of the history without a checkout, its index reset to HEAD: the files above
+  # stay as they are.
+  git clone --quiet --no-checkout "$repo" "$1/.git-clone" && mv "$1/.git-clone/.git" "$1/.git" && rmdir "$1/.git-clone"
+  git -C "$1" reset --quiet
 }
 
 run_one() {
