@@ -18,6 +18,17 @@ export interface Config {
   JWT_SECRET: string | undefined;
   /** `<module path or package>#<ExportName>` of a PermissionHandler subclass; unset uses the default. */
   PERMISSION_HANDLER: string | undefined;
+  /** `<module path or package>#<ExportName>` of a ChatEventHandler subclass; unset reacts to nothing. */
+  EVENT_HANDLER: string | undefined;
+  /** Longest one event handler call may take, in ms, before it is logged as timed out and abandoned. @default 10000 */
+  EVENT_HANDLER_TIMEOUT_MS: number;
+  /** Events waiting for the event handler; past it new ones are dropped and counted in /metrics. @default 10000 */
+  EVENT_HANDLER_QUEUE_LIMIT: number;
+  /** A user whose last connection closed stays online this long (ms): a reconnect within it is no change. @default 5000 */
+  PRESENCE_GRACE_MS: number;
+  /** With REDIS_URL: how long an instance's presence entries outlive its last heartbeat (ms), so the users
+   * of an instance that died without shutdown go offline within it. @default 30000 */
+  PRESENCE_TTL_MS: number;
   /** true: deleting a message flags it; false: the row is removed. @default false */
   MESSAGE_SOFT_DELETE: boolean;
   /** Create a notification per recipient for new messages, replies and reactions. @default true */
@@ -102,6 +113,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   "REDIS_URL",
   "JWT_SECRET",
   "PERMISSION_HANDLER",
+  "EVENT_HANDLER",
+  "EVENT_HANDLER_TIMEOUT_MS",
+  "EVENT_HANDLER_QUEUE_LIMIT",
+  "PRESENCE_GRACE_MS",
+  "PRESENCE_TTL_MS",
   "MESSAGE_SOFT_DELETE",
   "ENABLE_NOTIFICATIONS",
   "RESUME_REPLAY_LIMIT",
@@ -209,6 +225,11 @@ export function loadConfig(
     REDIS_URL: asString("REDIS_URL", get("REDIS_URL")),
     JWT_SECRET: asString("JWT_SECRET", get("JWT_SECRET")),
     PERMISSION_HANDLER: asString("PERMISSION_HANDLER", get("PERMISSION_HANDLER")),
+    EVENT_HANDLER: asString("EVENT_HANDLER", get("EVENT_HANDLER")),
+    EVENT_HANDLER_TIMEOUT_MS: asCount("EVENT_HANDLER_TIMEOUT_MS", get("EVENT_HANDLER_TIMEOUT_MS"), 600_000) ?? 10_000,
+    EVENT_HANDLER_QUEUE_LIMIT: asCount("EVENT_HANDLER_QUEUE_LIMIT", get("EVENT_HANDLER_QUEUE_LIMIT"), 1_000_000) ?? 10_000,
+    PRESENCE_GRACE_MS: asCount("PRESENCE_GRACE_MS", get("PRESENCE_GRACE_MS"), 600_000) ?? 5_000,
+    PRESENCE_TTL_MS: asCount("PRESENCE_TTL_MS", get("PRESENCE_TTL_MS"), 3_600_000) ?? 30_000,
     MESSAGE_SOFT_DELETE: asBoolean("MESSAGE_SOFT_DELETE", get("MESSAGE_SOFT_DELETE")) ?? false,
     ENABLE_NOTIFICATIONS: asBoolean("ENABLE_NOTIFICATIONS", get("ENABLE_NOTIFICATIONS")) ?? true,
     RESUME_REPLAY_LIMIT: asCount("RESUME_REPLAY_LIMIT", get("RESUME_REPLAY_LIMIT"), 100_000) ?? 500,
