@@ -17,8 +17,10 @@ import { createLogger, currentRequestLog, type Logger } from "./logger.js";
 import { loadPermissionHandler } from "./permissions/load-handler.js";
 import { MemberAccessCache } from "./permissions/member-access-cache.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
+import { createMemoryPresence, type Presence } from "./presence/presence.js";
 import { createRateLimits } from "./rate-limits.js";
 import { createMemoryBus, createRedisBus } from "./realtime/event-bus.js";
+import { presenceTopic } from "./realtime/events.js";
 import { RealtimeHub } from "./realtime/hub.js";
 import { startGraphqlWs, type GraphqlWsServer } from "./server/graphql-ws.js";
 import { HttpTransport } from "./server/http-transport.js";
@@ -57,6 +59,8 @@ export interface ChatServer {
   readonly yoga: ReturnType<typeof createChatYoga>;
   /** Publishes and streams room events (in process, or across instances through Redis). */
   readonly realtime: RealtimeHub;
+  /** Who is online: this instance's connections, and every instance's through Redis (README "Presence"). */
+  readonly presence: Presence;
   readonly httpServer: Server;
   /** The server's logger (JSON lines); request lines carry `reqId`. */
   readonly log: Logger;
@@ -108,7 +112,17 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     : createMemoryBus();
   // One set of rate limits per server, shared by all its requests and sockets (in Redis when set).
   const limits = await createRateLimits(config, { onRedisError, onRedisReady });
-  const realtime = new RealtimeHub(bus, db, (message, error) => log.error({ err: error }, message));
+  const realtime = new RealtimeHub(
+    bus,
+    db,
+    (message, error) => log.error({ err: error }, message),
+    presenceTopic(config.PRESENCE_KEY_PREFIX),
+  );
+  const presence = createMemoryPresence({
+    graceMs: config.PRESENCE_GRACE_MS,
+    announce: ({ userId, online, at }) => realtime.publishPresence({ userId, online, lastSeenAt: at.toISOString() }),
+    log: (message, error) => log.warn({ err: error }, message),
+  });
   const metrics = createChatMetrics({ watchedRooms: () => realtime.watchedRooms });
   let stopping: Promise<void> | null = null;
   const services = {
@@ -118,6 +132,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     Handler,
     realtime,
     limits,
+    presence,
     log,
   };
   const signIn = async (input: Parameters<Authenticate>[0]) => {
@@ -165,6 +180,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     Handler,
     yoga,
     realtime,
+    presence,
     httpServer,
     log,
     metrics: metrics.registry,
@@ -184,6 +200,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
         keepAliveMs: webSocketKeepAliveMs,
         sharedResults,
+        presence,
         log,
       });
       await new Promise<void>((resolve, reject) => {
@@ -217,6 +234,8 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         await closed;
         clearInterval(idle);
         clearTimeout(cutOff);
+        // Users left without a connection go offline now, announced while the bus still works.
+        await presence.close();
         await realtime.close();
         await limits.close();
         await database.close();
