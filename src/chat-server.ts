@@ -120,7 +120,15 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   );
   const presence = createMemoryPresence({
     graceMs: config.PRESENCE_GRACE_MS,
-    announce: ({ userId, online, at }) => realtime.publishPresence({ userId, online, lastSeenAt: at.toISOString() }),
+    announce: async ({ userId, online, at }) => {
+      // Stored before it is announced: subscribers read it back with the event. Once per change.
+      if (!online) {
+        await db.user
+          .updateMany({ where: { id: userId }, data: { lastSeenAt: at } })
+          .catch((error: unknown) => log.warn({ err: error }, `presence: lastSeenAt of ${userId} not stored`));
+      }
+      realtime.publishPresence({ userId, online, lastSeenAt: at.toISOString() });
+    },
     log: (message, error) => log.warn({ err: error }, message),
   });
   const metrics = createChatMetrics({ watchedRooms: () => realtime.watchedRooms });

@@ -17,6 +17,7 @@ import type { MemberAccessCache } from "./permissions/member-access-cache.js";
 import { PermissionGate } from "./permissions/permission-gate.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
 import type { Presence } from "./presence/presence.js";
+import { createPresenceLoaders, type PresenceLoaders } from "./presence/presence-loaders.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { RealtimeHub } from "./realtime/hub.js";
 
@@ -57,6 +58,8 @@ export interface Context {
   limits: RateLimits;
   /** Who is online, on any instance (src/presence/). */
   presence: Presence;
+  /** The operation's batched presence lookups (User.online, User.lastSeenAt). */
+  presenceLoaders: PresenceLoaders;
 }
 
 export interface ContextServices {
@@ -76,6 +79,7 @@ export interface ContextServices {
 class OperationContext implements Context {
   #gate: PermissionGate | undefined;
   #loaders: Loaders | undefined;
+  #presenceLoaders: PresenceLoaders | undefined;
   #log: Logger | undefined;
 
   constructor(
@@ -124,6 +128,10 @@ class OperationContext implements Context {
     return (this.#loaders ??= createLoaders(this.services.database.db));
   }
 
+  get presenceLoaders(): PresenceLoaders {
+    return (this.#presenceLoaders ??= createPresenceLoaders(this.services.presence, this.services.database.db));
+  }
+
   /** Without a request logger given: a child of the server's with a new request id. */
   get log(): Logger {
     return (this.#log ??= this.services.log.child({ reqId: newRequestId() }));
@@ -133,6 +141,7 @@ class OperationContext implements Context {
   release(): void {
     this.#gate = undefined;
     this.#loaders = undefined;
+    this.#presenceLoaders = undefined;
   }
 }
 
@@ -153,8 +162,8 @@ export function isContext(value: unknown): value is Context {
 /** The context's fields as own properties: Yoga merges the HTTP context into its own object
  * property by property (Object.assign), which does not see getters. */
 export function contextFields(context: Context): Context {
-  const { viewer, db, database, config, gate, loaders, realtime, transport, log, limits, presence } = context;
-  return { viewer, db, database, config, gate, loaders, realtime, transport, log, limits, presence };
+  const { viewer, db, database, config, gate, loaders, realtime, transport, log, limits, presence, presenceLoaders } = context;
+  return { viewer, db, database, config, gate, loaders, realtime, transport, log, limits, presence, presenceLoaders };
 }
 
 /** Drops what a started subscription's context cached while it subscribed (see release()). */
