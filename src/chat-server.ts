@@ -17,7 +17,8 @@ import { createLogger, currentRequestLog, type Logger } from "./logger.js";
 import { loadPermissionHandler } from "./permissions/load-handler.js";
 import { MemberAccessCache } from "./permissions/member-access-cache.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
-import { createMemoryPresence, type Presence } from "./presence/presence.js";
+import { createMemoryPresence, type Presence, type PresenceChange } from "./presence/presence.js";
+import { createRedisPresence } from "./presence/redis-store.js";
 import { createRateLimits } from "./rate-limits.js";
 import { createMemoryBus, createRedisBus } from "./realtime/event-bus.js";
 import { presenceTopic } from "./realtime/events.js";
@@ -118,9 +119,9 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     (message, error) => log.error({ err: error }, message),
     presenceTopic(config.PRESENCE_KEY_PREFIX),
   );
-  const presence = createMemoryPresence({
+  const presenceOptions = {
     graceMs: config.PRESENCE_GRACE_MS,
-    announce: async ({ userId, online, at }) => {
+    announce: async ({ userId, online, at }: PresenceChange) => {
       // Stored before it is announced: subscribers read it back with the event. Once per change.
       if (!online) {
         await db.user
@@ -129,8 +130,20 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
       }
       realtime.publishPresence({ userId, online, lastSeenAt: at.toISOString() });
     },
-    log: (message, error) => log.warn({ err: error }, message),
-  });
+    // Redis away: once per distinct error, as for the other Redis clients.
+    log: (message: string, error: unknown) =>
+      config.REDIS_URL ? onRedisError(new Error(`${message}: ${(error as Error)?.message ?? error}`)) : log.warn({ err: error }, message),
+  };
+  const presence = config.REDIS_URL
+    ? await createRedisPresence({
+        ...presenceOptions,
+        url: config.REDIS_URL,
+        prefix: config.PRESENCE_KEY_PREFIX,
+        ttlMs: config.PRESENCE_TTL_MS,
+        onRedisError,
+        onRedisReady,
+      })
+    : createMemoryPresence(presenceOptions);
   const metrics = createChatMetrics({ watchedRooms: () => realtime.watchedRooms });
   let stopping: Promise<void> | null = null;
   const services = {
