@@ -2,8 +2,10 @@
 // last seen (User.online, User.lastSeenAt), who may see it, the PresenceChanged event on the
 // subscriptions of shared rooms, and the grace that turns a reconnect into no change.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { User } from "../src/generated/sqlite/client.js";
+import { PermissionHandler } from "../src/permissions/permission-handler.js";
 import { PROVIDERS } from "./harness/databases.js";
-import { connectSse, connectWs, waitForListeners, type Collected } from "./harness/clients.js";
+import { connectSse, connectWs, waitForListeners, waitForViewer, type Collected } from "./harness/clients.js";
 import { createGroup, ok, sendMessage, signIn } from "./harness/fixtures.js";
 import { startTestServer, stopTestServers, type TestServer } from "./harness/server.js";
 
@@ -15,6 +17,8 @@ const GRACE_MS = 300;
 const ROOM_EVENTS = `subscription($roomId: ID!) {
   roomEvents(roomId: $roomId) { kind roomId ... on PresenceChangedEvent { user { id online lastSeenAt } } }
 }`;
+
+const VIEWER_EVENTS = `subscription { viewerEvents { kind roomId ... on PresenceChangedEvent { user { id online } } } }`;
 
 const MEMBERS = `query($r: ID!) { room(id: $r) { members(first: 100) { edges { node { user { id online lastSeenAt } } } } } }`;
 
@@ -158,6 +162,8 @@ describe.each(PROVIDERS)("presence on %s", (provider) => {
     const onSecond = ann.subscribe(ROOM_EVENTS, { roomId: second });
     const annElsewhere = await connectSse(server, "ann");
     const onFirstOverSse = annElsewhere.subscribe(ROOM_EVENTS, { roomId: first });
+    const onViewer = ann.subscribe(VIEWER_EVENTS);
+    await waitForViewer(server, "ann");
     await waitForListeners(server, first, 2);
     await waitForListeners(server, second, 1);
 
@@ -166,11 +172,13 @@ describe.each(PROVIDERS)("presence on %s", (provider) => {
     const ws2 = await connectWs(server, "eve");
     const sse = await connectSse(server, "eve");
     const sseEvents = sse.subscribe(ROOM_EVENTS, { roomId: second });
-    await Promise.all([onFirst, onSecond, onFirstOverSse].map((events) => events.waitFor(1)));
+    await Promise.all([onFirst, onSecond, onFirstOverSse, onViewer].map((events) => events.waitFor(1)));
+    await onViewer.waitFor(2);
     await waitForListeners(server, second, 2);
     await Promise.all([ws1.dispose(), ws2.dispose()]);
     sseEvents.unsubscribe();
     await Promise.all([onFirst, onSecond, onFirstOverSse].map((events) => events.waitFor(2)));
+    await onViewer.waitFor(4);
     await sleep(GRACE_MS * 2);
     expect(presenceOf(onFirst)).toEqual([
       ["eve", first, true],
@@ -181,6 +189,16 @@ describe.each(PROVIDERS)("presence on %s", (provider) => {
       ["eve", second, false],
     ]);
     expect(presenceOf(onFirstOverSse)).toEqual(presenceOf(onFirst));
+    // One stream for all the viewer's rooms: the change once for each room they share.
+    const viewerPresence = onViewer.results.map((result) => result.data?.viewerEvents).filter((event) => event?.kind === "PRESENCE_CHANGED");
+    expect(viewerPresence.map((event) => [event.roomId, event.user.online]).sort()).toEqual(
+      [
+        [first, true],
+        [second, true],
+        [first, false],
+        [second, false],
+      ].sort(),
+    );
     sse.client.dispose();
     annElsewhere.client.dispose();
     await ann.dispose();
@@ -215,5 +233,41 @@ describe.each(PROVIDERS)("presence on %s", (provider) => {
     const withPresence = await count(MEMBERS);
     // One for who shares a room with the viewer, one for the last-seen times.
     expect(withPresence - without).toBeLessThanOrEqual(2);
+  });
+});
+
+/** A policy that hides everyone's presence from cat. */
+class PresenceHiddenFromCat extends PermissionHandler {
+  override async canSeePresence(user: User, otherUserId: string): Promise<boolean> {
+    return user.id !== "cat" && super.canSeePresence(user, otherUserId);
+  }
+}
+
+describe.each(PROVIDERS)("presence with an overridden canSeePresence on %s", (provider) => {
+  it("delivers the event to every member, and each reads online as the handler answers them", async () => {
+    const server = await startTestServer(provider, { PRESENCE_GRACE_MS: GRACE_MS, permissionHandler: PresenceHiddenFromCat });
+    await signIn(server, "ann", "ben", "cat");
+    const roomId = await createGroup(server, "ann", ["ben", "cat"]);
+    const ann = await connectWs(server, "ann");
+    const cat = await connectWs(server, "cat");
+    // The same document for both: selecting `online` makes it run per subscriber.
+    const annEvents = ann.subscribe(ROOM_EVENTS, { roomId });
+    const catEvents = cat.subscribe(ROOM_EVENTS, { roomId });
+    // And one that selects nothing about presence, shared by both.
+    const SHAREABLE = `subscription($roomId: ID!) { roomEvents(roomId: $roomId) { kind ... on PresenceChangedEvent { user { id username } } } }`;
+    const annShared = ann.subscribe(SHAREABLE, { roomId });
+    const catShared = cat.subscribe(SHAREABLE, { roomId });
+    await waitForListeners(server, roomId, 4);
+
+    const ben = await connectWs(server, "ben");
+    const [[forAnn], [forCat]] = await Promise.all([annEvents.waitFor(1), catEvents.waitFor(1)]);
+    expect(forAnn?.data?.roomEvents.user).toMatchObject({ id: "ben", online: true });
+    expect(forCat?.data?.roomEvents.user).toEqual({ id: "ben", online: false, lastSeenAt: null });
+    const [[sharedForAnn], [sharedForCat]] = await Promise.all([annShared.waitFor(1), catShared.waitFor(1)]);
+    expect(sharedForAnn?.data).toEqual({ roomEvents: { kind: "PRESENCE_CHANGED", user: { id: "ben", username: "ben" } } });
+    expect(sharedForCat?.data).toEqual(sharedForAnn?.data);
+    expect((await presenceIn(server, "cat", roomId)).ben).toEqual({ online: false, lastSeenAt: null });
+    expect((await presenceIn(server, "ann", roomId)).ben?.online).toBe(true);
+    await Promise.all([ben.dispose(), ann.dispose(), cat.dispose()]);
   });
 });

@@ -52,6 +52,8 @@ class RoomChannel {
   established = 0;
   readonly receivers = new Set<string>();
   lastSeq = 0;
+  /** Set once the members were read: until then `receivers` is empty, not the truth. */
+  loaded = false;
   private chain: Promise<void>;
   private readonly unsubscribe: () => void;
 
@@ -77,6 +79,7 @@ class RoomChannel {
     );
     this.lastSeq = room?.lastSeq ?? 0;
     for (const member of room?.members ?? []) this.receivers.add(member.userId);
+    this.loaded = true;
   }
 
   /** Messages this instance stored, by seq, until their event arrives: no read back. */
@@ -194,8 +197,10 @@ export class RealtimeHub {
 
   private deliverPresence(event: PresenceEvent): void {
     const { userId, online, lastSeenAt } = event;
-    // Into each channel's queue, behind the membership events before it (process() filters).
+    // Into the queues of the user's rooms, behind the membership events before it (process()
+    // decides on the members then); a channel still loading cannot tell yet.
     for (const channel of this.channels.values()) {
+      if (channel.loaded && !channel.receivers.has(userId)) continue;
       channel.enqueue({ kind: "PRESENCE_CHANGED", roomId: channel.roomId, userId, online, lastSeenAt });
     }
   }
