@@ -15,7 +15,7 @@ import { remoteServer, startServerProcess, type ServerProcess } from "./harness/
 import { startTestServer, stopTestServers, type TestServer } from "./harness/server.js";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
-const GRACE_MS = 300;
+const GRACE_MS = 500;
 const TTL_MS = 1_500;
 
 const processes: ServerProcess[] = [];

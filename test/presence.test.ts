@@ -12,7 +12,7 @@ import { startTestServer, stopTestServers, type TestServer } from "./harness/ser
 afterAll(stopTestServers);
 
 /** Short, so that tests wait little; long enough for a reconnect to land within it. */
-const GRACE_MS = 300;
+const GRACE_MS = 500;
 
 const ROOM_EVENTS = `subscription($roomId: ID!) {
   roomEvents(roomId: $roomId) { kind roomId ... on PresenceChangedEvent { user { id online lastSeenAt } } }
