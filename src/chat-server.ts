@@ -17,8 +17,11 @@ import { createLogger, currentRequestLog, type Logger } from "./logger.js";
 import { loadPermissionHandler } from "./permissions/load-handler.js";
 import { MemberAccessCache } from "./permissions/member-access-cache.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
+import { createMemoryPresence, type Presence, type PresenceChange } from "./presence/presence.js";
+import { createRedisPresence } from "./presence/redis-store.js";
 import { createRateLimits } from "./rate-limits.js";
 import { createMemoryBus, createRedisBus } from "./realtime/event-bus.js";
+import { presenceTopic } from "./realtime/events.js";
 import { RealtimeHub } from "./realtime/hub.js";
 import { startGraphqlWs, type GraphqlWsServer } from "./server/graphql-ws.js";
 import { HttpTransport } from "./server/http-transport.js";
@@ -57,6 +60,8 @@ export interface ChatServer {
   readonly yoga: ReturnType<typeof createChatYoga>;
   /** Publishes and streams room events (in process, or across instances through Redis). */
   readonly realtime: RealtimeHub;
+  /** Who is online: this instance's connections, and every instance's through Redis (README "Presence"). */
+  readonly presence: Presence;
   readonly httpServer: Server;
   /** The server's logger (JSON lines); request lines carry `reqId`. */
   readonly log: Logger;
@@ -108,7 +113,37 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     : createMemoryBus();
   // One set of rate limits per server, shared by all its requests and sockets (in Redis when set).
   const limits = await createRateLimits(config, { onRedisError, onRedisReady });
-  const realtime = new RealtimeHub(bus, db, (message, error) => log.error({ err: error }, message));
+  const realtime = new RealtimeHub(
+    bus,
+    db,
+    (message, error) => log.error({ err: error }, message),
+    presenceTopic(config.PRESENCE_KEY_PREFIX),
+  );
+  const presenceOptions = {
+    graceMs: config.PRESENCE_GRACE_MS,
+    announce: async ({ userId, online, at }: PresenceChange) => {
+      // Stored before it is announced: subscribers read it back with the event. Once per change.
+      if (!online) {
+        await db.user
+          .updateMany({ where: { id: userId }, data: { lastSeenAt: at } })
+          .catch((error: unknown) => log.warn({ err: error }, `presence: lastSeenAt of ${userId} not stored`));
+      }
+      realtime.publishPresence({ userId, online, lastSeenAt: at.toISOString() });
+    },
+    // Redis away: once per distinct error, as for the other Redis clients.
+    log: (message: string, error: unknown) =>
+      config.REDIS_URL ? onRedisError(new Error(`${message}: ${(error as Error)?.message ?? error}`)) : log.warn({ err: error }, message),
+  };
+  const presence = config.REDIS_URL
+    ? await createRedisPresence({
+        ...presenceOptions,
+        url: config.REDIS_URL,
+        prefix: config.PRESENCE_KEY_PREFIX,
+        ttlMs: config.PRESENCE_TTL_MS,
+        onRedisError,
+        onRedisReady,
+      })
+    : createMemoryPresence(presenceOptions);
   const metrics = createChatMetrics({ watchedRooms: () => realtime.watchedRooms });
   let stopping: Promise<void> | null = null;
   const services = {
@@ -118,6 +153,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     Handler,
     realtime,
     limits,
+    presence,
     log,
   };
   const signIn = async (input: Parameters<Authenticate>[0]) => {
@@ -165,6 +201,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     Handler,
     yoga,
     realtime,
+    presence,
     httpServer,
     log,
     metrics: metrics.registry,
@@ -184,6 +221,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
         keepAliveMs: webSocketKeepAliveMs,
         sharedResults,
+        presence,
         log,
       });
       await new Promise<void>((resolve, reject) => {
@@ -217,6 +255,8 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         await closed;
         clearInterval(idle);
         clearTimeout(cutOff);
+        // Users left without a connection go offline now, announced while the bus still works.
+        await presence.close();
         await realtime.close();
         await limits.close();
         await database.close();

@@ -16,6 +16,8 @@ import { newRequestId, type Logger } from "./logger.js";
 import type { MemberAccessCache } from "./permissions/member-access-cache.js";
 import { PermissionGate } from "./permissions/permission-gate.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
+import type { Presence } from "./presence/presence.js";
+import { createPresenceLoaders, type PresenceLoaders } from "./presence/presence-loaders.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { RealtimeHub } from "./realtime/hub.js";
 
@@ -30,6 +32,9 @@ export interface Transport {
   /** HTTP only: when the request's credentials expire; a subscription streamed over SSE ends then
    * (a graphql-ws connection closes itself at that moment). */
   readonly credentialsExpireAt?: Date;
+  /** HTTP only: a subscription streamed over this request (SSE) is one of the viewer's open
+   * connections while it streams (presence). A graphql-ws connection counts as a whole instead. */
+  readonly subscriptionsAreConnections?: boolean;
 }
 
 const NO_TRANSPORT: Transport = { disconnectSlowConsumer: () => {} };
@@ -51,6 +56,10 @@ export interface Context {
   log: Logger;
   /** The server's per-user write budgets; every mutation spends from one (src/rate-limits.ts). */
   limits: RateLimits;
+  /** Who is online, on any instance (src/presence/). */
+  presence: Presence;
+  /** The operation's batched presence lookups (User.online, User.lastSeenAt). */
+  presenceLoaders: PresenceLoaders;
 }
 
 export interface ContextServices {
@@ -61,6 +70,8 @@ export interface ContextServices {
   Handler: PermissionHandlerClass;
   realtime: RealtimeHub;
   limits: RateLimits;
+  /** Who is online; connections register here. */
+  presence: Presence;
   /** The server's logger, used when no request logger is given. */
   log: Logger;
 }
@@ -68,6 +79,7 @@ export interface ContextServices {
 class OperationContext implements Context {
   #gate: PermissionGate | undefined;
   #loaders: Loaders | undefined;
+  #presenceLoaders: PresenceLoaders | undefined;
   #log: Logger | undefined;
 
   constructor(
@@ -99,6 +111,10 @@ class OperationContext implements Context {
     return this.services.limits;
   }
 
+  get presence(): Presence {
+    return this.services.presence;
+  }
+
   get gate(): PermissionGate {
     if (!this.#gate) {
       const { Handler, database, memberAccess } = this.services;
@@ -112,6 +128,10 @@ class OperationContext implements Context {
     return (this.#loaders ??= createLoaders(this.services.database.db));
   }
 
+  get presenceLoaders(): PresenceLoaders {
+    return (this.#presenceLoaders ??= createPresenceLoaders(this.services.presence, this.services.database.db));
+  }
+
   /** Without a request logger given: a child of the server's with a new request id. */
   get log(): Logger {
     return (this.#log ??= this.services.log.child({ reqId: newRequestId() }));
@@ -121,6 +141,7 @@ class OperationContext implements Context {
   release(): void {
     this.#gate = undefined;
     this.#loaders = undefined;
+    this.#presenceLoaders = undefined;
   }
 }
 
@@ -141,8 +162,8 @@ export function isContext(value: unknown): value is Context {
 /** The context's fields as own properties: Yoga merges the HTTP context into its own object
  * property by property (Object.assign), which does not see getters. */
 export function contextFields(context: Context): Context {
-  const { viewer, db, database, config, gate, loaders, realtime, transport, log, limits } = context;
-  return { viewer, db, database, config, gate, loaders, realtime, transport, log, limits };
+  const { viewer, db, database, config, gate, loaders, realtime, transport, log, limits, presence, presenceLoaders } = context;
+  return { viewer, db, database, config, gate, loaders, realtime, transport, log, limits, presence, presenceLoaders };
 }
 
 /** Drops what a started subscription's context cached while it subscribed (see release()). */

@@ -7,6 +7,8 @@ export type { Authenticate, AuthenticateInput, Identity } from "./auth/authentic
 export { signToken } from "./auth/authenticate.js";
 export { migrateDatabase, MigrationError } from "./db/migrate.js";
 export type { Db } from "./db/client.js";
+// ChatServer.presence: who is online (README "Presence").
+export type { Presence, PresenceChange } from "./presence/presence.js";
 export {
   ChatError,
   UnauthenticatedError,

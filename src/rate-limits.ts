@@ -3,11 +3,11 @@
 // set the counters live in Redis, so all instances count together; without it, in this process.
 // createChatServer makes one set per server: two servers in one process never count together
 // unless they share a Redis and RATE_LIMIT_KEY_PREFIX on purpose.
-import type { Redis as RedisClient } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Config } from "./config.js";
 import { RateLimitedError } from "./errors.js";
 import { LIMITS } from "./limits.js";
+import { closeRedis, connectFailFastRedis } from "./redis-connection.js";
 
 export type BudgetClass =
   | "messages"
@@ -107,7 +107,10 @@ const REDIS_COMMAND_TIMEOUT_MS = 500;
 
 export async function createRateLimits(config: RateLimitConfig, options: RateLimitOptions = {}): Promise<RateLimits> {
   const budgets = budgetsOf(config);
-  const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, options) : undefined;
+  // Its own connection, failing fast (not the event bus's, whose commands wait for Redis).
+  const redis = config.REDIS_URL
+    ? await connectFailFastRedis(config.REDIS_URL, { ...options, commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS })
+    : undefined;
   const limiters = {} as Record<BudgetClass, RateLimiterAbstract>;
   for (const [name, { points, seconds }] of Object.entries(budgets) as [BudgetClass, Budget][]) {
     const memory = new RateLimiterMemory({ points, duration: seconds });
@@ -138,27 +141,7 @@ export async function createRateLimits(config: RateLimitConfig, options: RateLim
       }
     },
     async close() {
-      if (!redis) return;
-      await (redis.status === "ready" ? redis.quit().catch(() => redis.disconnect()) : redis.disconnect());
+      if (redis) await closeRedis(redis);
     },
   };
-}
-
-/** Its own connection, unlike the event bus's: without an offline queue a command fails at once
- * while Redis is away (the bus's connections queue commands until it returns). */
-async function connectRedis(url: string, options: RateLimitOptions): Promise<RedisClient> {
-  const { Redis } = await import("ioredis");
-  const client = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-    // The calls of one event-loop turn go out in one write.
-    enableAutoPipelining: true,
-  });
-  // ioredis reconnects by itself; without a listener an error would crash the process.
-  client.on("error", (error: Error) => options.onRedisError?.(error));
-  client.on("ready", () => options.onRedisReady?.());
-  // A Redis that is down at start does not stop the start: writes are counted in memory meanwhile.
-  await client.connect().catch(() => {});
-  return client;
 }

@@ -37,7 +37,8 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)("in headless Chromium", () => {
   beforeAll(async () => {
     if (!HAVE_CHROMIUM) throw new Error(`${CHROMIUM} is missing; .ci/run installs Debian's chromium package`);
     // JWT_SECRET unset: the server generates its development secret, so /demo/token works.
-    server = await startTestServer("sqlite", { JWT_SECRET: undefined });
+    // A short presence grace: the page shows a user offline this long after they left.
+    server = await startTestServer("sqlite", { JWT_SECRET: undefined, PRESENCE_GRACE_MS: 300 });
     // Playwright gives each launch a new, empty profile (--user-data-dir) and removes it on close.
     // Meanwhile the server bundles the demo script (from the sources, on first request).
     [browser] = await Promise.all([
@@ -135,7 +136,20 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)("in headless Chromium", () => {
     expect(await alicesMessages.locator(".sender").allTextContents()).toEqual(["alice", bobName]);
     expect(await alicesMessages.locator(".sender i").count()).toBe(0);
 
-    await Promise.all([alice.context().close(), bob.context().close()]);
+    // Alice sees who of the room is online, kept current as Bob leaves and comes back.
+    const bobOnAlicesPage = alice.locator('#members li[data-user-id="bob"]');
+    await expect.poll(() => bobOnAlicesPage.textContent(), { timeout: 10_000 }).toBe(`${bobName} (online)`);
+    expect(await alice.locator('#members li[data-user-id="alice"]').textContent()).toBe("alice (online)");
+    await bob.context().close();
+    await expect.poll(() => bobOnAlicesPage.textContent(), { timeout: 10_000 }).toBe(`${bobName} (offline)`);
+    const bobAgain = await (await localContext()).newPage();
+    await bobAgain.goto(`${server.origin}/demo`);
+    await bobAgain.locator("#token").fill(bobToken);
+    await bobAgain.getByRole("button", { name: "Sign in with this token" }).click();
+    await expect.poll(() => bobOnAlicesPage.textContent(), { timeout: 10_000 }).toBe(`${bobName} (online)`);
+    expect(await bobOnAlicesPage.getAttribute("class")).toBe("online");
+
+    await Promise.all([alice.context().close(), bobAgain.context().close()]);
     expect(offsite).toEqual([]);
   });
 });

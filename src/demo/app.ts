@@ -1,11 +1,22 @@
 // The /demo chat page: sign in (development token or pasted token), create a group chat, list and
-// open rooms, send messages and receive them live over graphql-ws. Every text from the server is
+// open rooms, send messages and receive them live over graphql-ws, and see which members of the
+// open room are online (kept current by the room's PresenceChanged events). Every text from the server is
 // set with textContent; only message content, which the server sanitised, is parsed as HTML.
 import { createClient, type Client } from "graphql-ws";
 
 interface User {
   id: string;
   username: string;
+}
+interface Member extends User {
+  online: boolean;
+}
+/** What the open room's subscription delivers (roomEvents, the fields the page selects). */
+interface RoomEvent {
+  kind: string;
+  message?: Message | null;
+  latestSeq?: number;
+  user?: Member | null;
 }
 interface Message {
   id: string;
@@ -33,6 +44,14 @@ interface OpenRoom {
 
 const MESSAGE_FIELDS = "id seq content createdAt sender { id username }";
 const ROOM_FIELDS = "id kind name memberCount";
+const ROOM_EVENTS = `subscription Live($roomId: ID!, $afterSeq: Int) {
+  roomEvents(roomId: $roomId, afterSeq: $afterSeq) {
+    kind
+    ... on MessageAddedEvent { message { ${MESSAGE_FIELDS} } }
+    ... on RoomResetEvent { latestSeq }
+    ... on PresenceChangedEvent { user { id username online } }
+  }
+}`;
 // sessionStorage, not localStorage: each tab may sign in as another user.
 const TOKEN_KEY = "realtime-chat-graphql-demo:token";
 /** What the server's sanitiser lets through; anything else in content is dropped here too. */
@@ -139,6 +158,41 @@ function appendMessage(room: OpenRoom, message: Message): void {
   if (atBottom) list.scrollTop = list.scrollHeight;
 }
 
+/** The open room's members, online first; each item says which in its text and class. */
+function renderMembers(members: Member[]): void {
+  const sorted = [...members].sort((a, b) => Number(b.online) - Number(a.online) || a.username.localeCompare(b.username));
+  byId("members").replaceChildren(
+    ...sorted.map((member) => {
+      const item = document.createElement("li");
+      item.dataset.userId = member.id;
+      item.classList.toggle("online", member.online);
+      item.textContent = `${member.username} (${member.online ? "online" : "offline"})`;
+      return item;
+    }),
+  );
+}
+
+let members: Member[] = [];
+
+async function loadMembers(room: OpenRoom): Promise<void> {
+  const data = await gql<{ room: { members: { edges: Array<{ node: { user: Member } }> } } }>(
+    `query Members($roomId: ID!) { room(id: $roomId) { members(first: 100) { edges { node { user { id username online } } } } } }`,
+    { roomId: room.id },
+  );
+  if (current !== room) return;
+  members = data.room.members.edges.map((edge) => edge.node.user);
+  renderMembers(members);
+}
+
+/** A member came online or went offline. */
+function updatePresence(room: OpenRoom, user: Member): void {
+  if (current !== room) return;
+  members = members.some((member) => member.id === user.id)
+    ? members.map((member) => (member.id === user.id ? user : member))
+    : [...members, user];
+  renderMembers(members);
+}
+
 function roomLabel(room: Room): string {
   if (room.name) return room.name;
   return room.kind === "ONE_TO_ONE" ? "One-to-one chat" : "Unnamed room";
@@ -191,6 +245,8 @@ function closeRoom(): void {
   current = null;
   byId("room-title").textContent = "Pick a room";
   byId("messages").replaceChildren();
+  byId("members").replaceChildren();
+  members = [];
   byId("send-form").hidden = true;
   renderRooms();
 }
@@ -203,6 +259,7 @@ async function openRoom(room: Room): Promise<void> {
   unread.delete(room.id);
   byId("room-title").textContent = roomLabel(room);
   byId("messages").replaceChildren();
+  byId("members").replaceChildren();
   byId("send-form").hidden = false;
   renderRooms();
   const data = await gql<{ messages: { edges: Array<{ node: Message }> } }>(
@@ -211,28 +268,34 @@ async function openRoom(room: Room): Promise<void> {
   );
   if (current !== opened) return;
   for (const edge of data.messages.edges) appendMessage(opened, edge.node);
+  // Subscribed before the members are read: a change in between is not missed.
   subscribeToRoom(opened, room);
+  await loadMembers(opened);
   byId<HTMLInputElement>("message-input").focus();
 }
 
-/** Live messages after the last one shown: the server replays any sent meanwhile, so none is lost. */
+/** Live events after the last message shown: the server replays any sent meanwhile, so none is
+ * lost; presence changes and membership changes keep the member list current. */
 function subscribeToRoom(room: OpenRoom, details: Room): void {
   if (!ws) return;
-  room.stop = ws.subscribe<{ messageAdded: Message | null }>(
-    {
-      query: `subscription Live($roomId: ID!, $afterSeq: Int) { messageAdded(roomId: $roomId, afterSeq: $afterSeq) { ${MESSAGE_FIELDS} } }`,
-      variables: { roomId: room.id, afterSeq: room.lastSeq },
-    },
+  room.stop = ws.subscribe<{ roomEvents: RoomEvent }>(
+    { query: ROOM_EVENTS, variables: { roomId: room.id, afterSeq: room.lastSeq } },
     {
       next: ({ data, errors }) => {
-        if (errors?.some((error) => error.extensions?.code === "RESYNC_REQUIRED")) {
+        if (errors?.length) showError("status", new GraphQLFailure(errors as GraphQLError[]));
+        const event = data?.roomEvents;
+        if (!event) return;
+        if (event.kind === "RESET") {
           // Too much was missed to replay: reload the history and start over from it.
           room.stop();
           if (current === room) void openRoom(details).catch((error) => showError("status", error));
-          return;
+        } else if (event.kind === "MESSAGE_ADDED" && event.message) {
+          appendMessage(room, event.message);
+        } else if (event.kind === "PRESENCE_CHANGED" && event.user) {
+          updatePresence(room, event.user);
+        } else if (event.kind === "MEMBERS_ADDED" || event.kind === "MEMBERS_REMOVED") {
+          void loadMembers(room).catch((error) => showError("status", error));
         }
-        if (errors?.length) showError("status", new GraphQLFailure(errors as GraphQLError[]));
-        if (data?.messageAdded) appendMessage(room, data.messageAdded);
       },
       error: (error) => {
         if (current !== room) return;

@@ -88,6 +88,11 @@ export class PermissionGate {
     );
   }
 
+  /** May the viewer see `userId`'s presence (online, last seen)? */
+  presence(userId: string): Promise<boolean> {
+    return this.once(`presence:${userId}`, (h, v) => h.canSeePresence(v, userId));
+  }
+
   /** How `member` is shown in `room`, as the handler answers (viewerRole, RoomMembership.role). */
   memberRole(room: Room, member: User): Promise<MemberRole | null> {
     return this.once(`role:${room.id}:${member.id}`, (h) => h.getMemberRole(member, room));

@@ -75,6 +75,16 @@ export class PermissionHandler extends PermissionHelpers {
     return this._getMemberRole(user, room);
   }
 
+  /**
+   * May `user` see whether `otherUserId` is online and when they were last seen (User.online,
+   * User.lastSeenAt)? A refusal is no error: the fields read false and null. The default allows
+   * the user themself and anyone who shares a room with them; the answers for a list of users
+   * (a page of members) are read in one query. (Added here; not in the seed.)
+   */
+  async canSeePresence(user: User, otherUserId: string): Promise<boolean> {
+    return this._canSeePresence(user, otherUserId);
+  }
+
   /** May `user` create a room of this kind? */
   async haveCreateRoomPermission(user: User, kind: RoomKind): Promise<boolean> {
     return this._haveCreateRoomPermission(user, kind);

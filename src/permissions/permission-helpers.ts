@@ -2,9 +2,9 @@
 // check (the seed's PermissionHelperMixin). PermissionHandler's public methods delegate here.
 // Subclasses override a helper to change how a check reads the database, set `adminNames` when
 // their admin relation has another name, or call one helper with other `defaultAdminNames`.
-import type DataLoader from "dataloader";
+import DataLoader from "dataloader";
 import type { Db } from "../db/client.js";
-import { memberAccessLoader, type MemberKey } from "../db/loaders.js";
+import { MAX_BATCH_KEYS, memberAccessLoader, type MemberKey } from "../db/loaders.js";
 import type { HotPath, MemberAccess } from "../db/sql/hot-path.js";
 import type { Room, RoomKind, RoomPermission, User } from "../generated/sqlite/client.js";
 import { unstorableReason } from "../content/storable-text.js";
@@ -90,6 +90,8 @@ export class PermissionHelpers {
   private readonly accessCache: MemberAccessCache | undefined;
   /** Built on the first access read: most requests never read one. */
   private accessLoader: DataLoader<MemberKey, MemberAccess> | undefined;
+  /** Built on the first presence check, for the user it was asked for. */
+  private roomSharers: { userId: string; loader: DataLoader<string, boolean> } | undefined;
 
   constructor(context: PermissionHandlerContext) {
     this.db = context.db;
@@ -206,6 +208,33 @@ export class PermissionHelpers {
     if (room.creatorId === user.id) return "CREATOR";
     if (!(await this._isCreatorOrAdmin(user, room, defaultAdminNames))) return "MEMBER";
     return room.kind === "GROUP" ? "ADMIN" : "MODERATOR";
+  }
+
+  /** The user themself, and whoever shares at least one room with them. */
+  protected async _canSeePresence(user: User, otherUserId: string): Promise<boolean> {
+    if (otherUserId === user.id) return true;
+    return this._sharesRoom(user, otherUserId);
+  }
+
+  /** Are both members of one room at least? The questions asked in one tick (the members of a
+   * page) are one query. */
+  protected async _sharesRoom(user: User, otherUserId: string): Promise<boolean> {
+    if (this.roomSharers?.userId !== user.id) {
+      const loader = new DataLoader<string, boolean>(
+        async (otherIds) => {
+          const rows = await this.db.roomMember.findMany({
+            where: { userId: { in: [...otherIds] }, room: { members: { some: { userId: user.id } } } },
+            select: { userId: true },
+            distinct: ["userId"],
+          });
+          const sharing = new Set(rows.map((row) => row.userId));
+          return otherIds.map((otherId) => sharing.has(otherId));
+        },
+        { maxBatchSize: MAX_BATCH_KEYS },
+      );
+      this.roomSharers = { userId: user.id, loader };
+    }
+    return this.roomSharers.loader.load(otherUserId);
   }
 
   /** Any authenticated user may create rooms of every kind. */

@@ -7,7 +7,15 @@ import type { Db } from "../db/client.js";
 import type { LoadedMessage } from "../db/loaders.js";
 import type { Room } from "../generated/sqlite/client.js";
 import type { EventBus } from "./event-bus.js";
-import { membershipChange, roomTopic, userTopic, type RoomEvent, type UserEvent } from "./events.js";
+import {
+  membershipChange,
+  presenceTopic as presenceTopicOf,
+  roomTopic,
+  userTopic,
+  type PresenceEvent,
+  type RoomEvent,
+  type UserEvent,
+} from "./events.js";
 
 export type { LoadedMessage };
 
@@ -44,6 +52,8 @@ class RoomChannel {
   established = 0;
   readonly receivers = new Set<string>();
   lastSeq = 0;
+  /** Set once the members were read: until then `receivers` is empty, not the truth. */
+  loaded = false;
   private chain: Promise<void>;
   private readonly unsubscribe: () => void;
 
@@ -69,6 +79,7 @@ class RoomChannel {
     );
     this.lastSeq = room?.lastSeq ?? 0;
     for (const member of room?.members ?? []) this.receivers.add(member.userId);
+    this.loaded = true;
   }
 
   /** Messages this instance stored, by seq, until their event arrives: no read back. */
@@ -82,12 +93,14 @@ class RoomChannel {
     this.offered.set(message.seq, message);
   }
 
-  private enqueue(event: RoomEvent): void {
+  enqueue(event: RoomEvent): void {
     this.chain = this.chain.then(() => this.process(event)).catch((error) => this.log(`room ${this.roomId}: event failed`, error));
   }
 
   private async process(event: RoomEvent): Promise<void> {
     if (event.kind === "MESSAGE_ADDED") return this.deliverMessages(event.seq);
+    // Decided here, in order: a member removed by an earlier event hears no more.
+    if (event.kind === "PRESENCE_CHANGED" && !this.receivers.has(event.userId)) return;
     const change = membershipChange(event);
     if (change) for (const userId of change.added) this.receivers.add(userId);
     this.deliver({ ...event, ...(await this.payloadOf(event)) });
@@ -164,12 +177,33 @@ export class RealtimeHub {
   private readonly channels = new Map<string, RoomChannel>();
   private readonly userListeners = new Map<string, number>();
   private readonly streams = new Set<TrackedStream>();
+  private readonly stopPresence: () => void;
 
   constructor(
     private readonly bus: EventBus,
     private readonly db: Db,
     private readonly log: Log = (message, error) => console.error(message, error),
-  ) {}
+    /** The topic presence changes travel on (events.ts presenceTopic). */
+    private readonly presenceTopic = presenceTopicOf(""),
+  ) {
+    this.stopPresence = bus.subscribe(presenceTopic, (payload) => this.deliverPresence(payload as PresenceEvent));
+  }
+
+  /** Publishes a presence change once; every instance passes it to its subscribers of the rooms
+   * the user is a member of. */
+  publishPresence(event: PresenceEvent): void {
+    this.bus.publish(this.presenceTopic, event);
+  }
+
+  private deliverPresence(event: PresenceEvent): void {
+    const { userId, online, lastSeenAt } = event;
+    // Into the queues of the user's rooms, behind the membership events before it (process()
+    // decides on the members then); a channel still loading cannot tell yet.
+    for (const channel of this.channels.values()) {
+      if (channel.loaded && !channel.receivers.has(userId)) continue;
+      channel.enqueue({ kind: "PRESENCE_CHANGED", roomId: channel.roomId, userId, online, lastSeenAt });
+    }
+  }
 
   publishRoom(event: RoomEvent): void {
     this.bus.publish(roomTopic(event.roomId), event);
@@ -261,6 +295,7 @@ export class RealtimeHub {
   }
 
   close(): Promise<void> {
+    this.stopPresence();
     this.endStreams();
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();

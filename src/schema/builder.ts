@@ -34,6 +34,8 @@ export interface AuthScopes {
   roomAdmin: { roomId: string; action: AdminAction };
   /** haveJoinPermission(viewer, roomId) */
   canJoin: string;
+  /** canSeePresence(viewer, userId), for User.online and User.lastSeenAt: never an error. */
+  canSeePresence: string;
   /** haveCreateRoomPermission(viewer, kind) */
   canCreateRoom: RoomKind;
   /** haveMessagePermission(viewer, messageIds) */
@@ -53,6 +55,7 @@ const REFUSALS: Record<Exclude<keyof AuthScopes, "authenticated">, string> = {
   roomAdmin: "You are not an admin of this room.",
   canJoin: "You cannot join this room; ask an admin or moderator to add you.",
   canCreateRoom: "You may not create rooms of this kind.",
+  canSeePresence: "You may not see this user's presence.",
   canReadMessages: "You may not access these messages.",
   isSenderOf: "You may only modify messages you sent, in a room you are still a member of.",
 };
@@ -104,6 +107,7 @@ export const builder = new SchemaBuilder<{
         roomAdmin: ({ roomId, action }) => signedIn && context.gate.admits(context.gate.admin(roomId, action)),
         canJoin: (roomId) => signedIn && context.gate.admits(context.gate.join(roomId)),
         canCreateRoom: (kind) => signedIn && context.gate.create(kind),
+        canSeePresence: (userId) => signedIn && context.gate.allows(context.gate.presence(userId)),
         canReadMessages: (ids) => signedIn && context.gate.admitsMessages(ids),
         isSenderOf: (ids) => signedIn && context.gate.admits(context.gate.sender(ids)),
       };

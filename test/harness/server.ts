@@ -52,6 +52,8 @@ export async function startTestServer(
     ...UNLIMITED_WRITES,
     // Counters in a shared Redis are this server's alone unless a test passes the same prefix.
     RATE_LIMIT_KEY_PREFIX: `test:ratelimit:${randomBytes(8).toString("hex")}:`,
+    // Presence likewise (instances of one test share it by passing the same prefix).
+    PRESENCE_KEY_PREFIX: `test:presence:${randomBytes(8).toString("hex")}:`,
     // Quiet unless a test asks for logs (LOG_LEVEL, or its own `logger`).
     LOG_LEVEL: "silent",
     ...serverOptions,
@@ -87,11 +89,16 @@ export async function startTestServer(
 export async function stopTestServers(): Promise<void> {
   const stopped = running.splice(0);
   await Promise.all(stopped.map((server) => server.stop()));
-  await Promise.all(stopped.map(({ config }) => config.REDIS_URL && deleteRedisKeys(config.REDIS_URL, config.RATE_LIMIT_KEY_PREFIX)));
+  await Promise.all(
+    stopped.flatMap(({ config }) =>
+      config.REDIS_URL ? [config.RATE_LIMIT_KEY_PREFIX, config.PRESENCE_KEY_PREFIX].map((prefix) => deleteRedisKeys(config.REDIS_URL!, prefix)) : [],
+    ),
+  );
   await dropTestDatabases();
 }
 
-/** Removes a test's rate-limit counters from a shared Redis (they would expire within a minute). */
+/** Removes a test's rate-limit counters (they would expire within a minute) and presence entries
+ * from a shared Redis. */
 async function deleteRedisKeys(url: string, prefix: string): Promise<void> {
   const { Redis } = await import("ioredis");
   // One try: a test may point REDIS_URL at nothing on purpose.
