@@ -13,6 +13,9 @@ import { createDatabase, type Db, type QueryListener } from "./db/client.js";
 import { SharedResults } from "./execution/shared-results.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createUserUpserter } from "./db/users.js";
+import type { ChatEventHandler, ChatEventHandlerClass } from "./events/chat-event-handler.js";
+import { EventDispatcher, type OnlineAmong } from "./events/event-dispatcher.js";
+import { loadEventHandler } from "./events/load-event-handler.js";
 import { createLogger, currentRequestLog, type Logger } from "./logger.js";
 import { loadPermissionHandler } from "./permissions/load-handler.js";
 import { MemberAccessCache } from "./permissions/member-access-cache.js";
@@ -31,11 +34,17 @@ const CLOSE_RESERVE_MS = 1_000;
 /** Unsent bytes after which a socket counts as a slow consumer. */
 const WS_MAX_BUFFERED_BYTES = 1024 * 1024;
 
+/** TEMPORARY until presence (src/presence) is merged: reports nobody online, so every recipient of
+ * onMessageSent is offline. Replaced by the server's Presence.onlineAmong. */
+const nobodyOnlineUntilPresence: OnlineAmong = async () => new Set();
+
 export interface ChatServerOptions extends Partial<Config> {
   /** Replaces the JWT check: return the caller's identity, null if anonymous, or throw. */
   authenticate?: Authenticate;
   /** The PermissionHandler subclass, or a "<module>#<Export>" string; wins over PERMISSION_HANDLER. */
   permissionHandler?: PermissionHandlerClass | string;
+  /** The ChatEventHandler subclass, or a "<module>#<Export>" string; wins over EVENT_HANDLER. */
+  eventHandler?: ChatEventHandlerClass | string;
   /** Apply pending migrations in start(). @default true */
   migrate?: boolean;
   /** A pino logger to write to instead of a new one on stdout at LOG_LEVEL (its own level applies). */
@@ -54,6 +63,8 @@ export interface ChatServer {
   readonly db: Db;
   /** The registered PermissionHandler class (one instance is made per request). */
   readonly Handler: PermissionHandlerClass;
+  /** The server's one ChatEventHandler instance (README "Event handler"). */
+  readonly eventHandler: ChatEventHandler;
   readonly yoga: ReturnType<typeof createChatYoga>;
   /** Publishes and streams room events (in process, or across instances through Redis). */
   readonly realtime: RealtimeHub;
@@ -75,6 +86,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const {
     authenticate: customAuthenticate,
     permissionHandler,
+    eventHandler: eventHandlerOption,
     migrate = true,
     logger,
     shutdownTimeoutMs: shutdownTimeoutOption,
@@ -87,6 +99,9 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const log = logger ?? createLogger({ level: config.LOG_LEVEL });
   // A handler that cannot be loaded stops the start here, before anything listens.
   const Handler = await loadPermissionHandler(permissionHandler ?? config.PERMISSION_HANDLER);
+  const EventHandler = await loadEventHandler(eventHandlerOption ?? config.EVENT_HANDLER);
+  // One instance per server, made once: a constructor that throws stops the start too.
+  const eventHandler = new EventHandler({ log: log.child({ component: "event-handler" }) });
   const jwt = customAuthenticate ? undefined : resolveJwtSecret(config);
   const authenticate = customAuthenticate ?? createJwtAuthenticate(jwt!.secret);
   const database = await createDatabase(config.DATABASE_URL, onQuery);
@@ -109,7 +124,20 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   // One set of rate limits per server, shared by all its requests and sockets (in Redis when set).
   const limits = await createRateLimits(config, { onRedisError, onRedisReady });
   const realtime = new RealtimeHub(bus, db, (message, error) => log.error({ err: error }, message));
-  const metrics = createChatMetrics({ watchedRooms: () => realtime.watchedRooms });
+  const metrics = createChatMetrics({
+    watchedRooms: () => realtime.watchedRooms,
+    eventQueueLength: () => events.queueLength,
+  });
+  const events = new EventDispatcher({
+    handler: eventHandler,
+    db,
+    onlineAmong: nobodyOnlineUntilPresence,
+    timeoutMs: config.EVENT_HANDLER_TIMEOUT_MS,
+    queueLimit: config.EVENT_HANDLER_QUEUE_LIMIT,
+    notifications: config.ENABLE_NOTIFICATIONS,
+    log: log.child({ component: "event-handler" }),
+    metrics: { calls: metrics.eventHandlerCalls, dropped: metrics.eventHandlerDropped },
+  });
   let stopping: Promise<void> | null = null;
   const services = {
     database,
@@ -117,6 +145,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     config,
     Handler,
     realtime,
+    events,
     limits,
     log,
   };
@@ -163,6 +192,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     config,
     db,
     Handler,
+    eventHandler,
     yoga,
     realtime,
     httpServer,
@@ -217,6 +247,8 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         await closed;
         clearInterval(idle);
         clearTimeout(cutOff);
+        // Every change that will be made is made: the handler gets what time is left to catch up.
+        await events.close(Math.max(0, cutOffAt - Date.now()));
         await realtime.close();
         await limits.close();
         await database.close();
