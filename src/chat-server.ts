@@ -14,14 +14,16 @@ import { SharedResults } from "./execution/shared-results.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createUserUpserter } from "./db/users.js";
 import type { ChatEventHandler, ChatEventHandlerClass } from "./events/chat-event-handler.js";
-import { EventDispatcher, type OnlineAmong } from "./events/event-dispatcher.js";
+import { EventDispatcher } from "./events/event-dispatcher.js";
 import { loadEventHandler } from "./events/load-event-handler.js";
 import { createLogger, currentRequestLog, type Logger } from "./logger.js";
 import { loadPermissionHandler } from "./permissions/load-handler.js";
 import { MemberAccessCache } from "./permissions/member-access-cache.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
+import { createMemoryPresence, type Presence } from "./presence/presence.js";
 import { createRateLimits } from "./rate-limits.js";
 import { createMemoryBus, createRedisBus } from "./realtime/event-bus.js";
+import { presenceTopic } from "./realtime/events.js";
 import { RealtimeHub } from "./realtime/hub.js";
 import { startGraphqlWs, type GraphqlWsServer } from "./server/graphql-ws.js";
 import { HttpTransport } from "./server/http-transport.js";
@@ -33,10 +35,6 @@ const CLOSE_RESERVE_MS = 1_000;
 
 /** Unsent bytes after which a socket counts as a slow consumer. */
 const WS_MAX_BUFFERED_BYTES = 1024 * 1024;
-
-/** TEMPORARY until presence (src/presence) is merged: reports nobody online, so every recipient of
- * onMessageSent is offline. Replaced by the server's Presence.onlineAmong. */
-const nobodyOnlineUntilPresence: OnlineAmong = async () => new Set();
 
 export interface ChatServerOptions extends Partial<Config> {
   /** Replaces the JWT check: return the caller's identity, null if anonymous, or throw. */
@@ -68,6 +66,8 @@ export interface ChatServer {
   readonly yoga: ReturnType<typeof createChatYoga>;
   /** Publishes and streams room events (in process, or across instances through Redis). */
   readonly realtime: RealtimeHub;
+  /** Who is online: this instance's connections, and every instance's through Redis (README "Presence"). */
+  readonly presence: Presence;
   readonly httpServer: Server;
   /** The server's logger (JSON lines); request lines carry `reqId`. */
   readonly log: Logger;
@@ -123,7 +123,17 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     : createMemoryBus();
   // One set of rate limits per server, shared by all its requests and sockets (in Redis when set).
   const limits = await createRateLimits(config, { onRedisError, onRedisReady });
-  const realtime = new RealtimeHub(bus, db, (message, error) => log.error({ err: error }, message));
+  const realtime = new RealtimeHub(
+    bus,
+    db,
+    (message, error) => log.error({ err: error }, message),
+    presenceTopic(config.PRESENCE_KEY_PREFIX),
+  );
+  const presence = createMemoryPresence({
+    graceMs: config.PRESENCE_GRACE_MS,
+    announce: ({ userId, online, at }) => realtime.publishPresence({ userId, online, lastSeenAt: at.toISOString() }),
+    log: (message, error) => log.warn({ err: error }, message),
+  });
   const metrics = createChatMetrics({
     watchedRooms: () => realtime.watchedRooms,
     eventQueueLength: () => events.queueLength,
@@ -131,7 +141,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const events = new EventDispatcher({
     handler: eventHandler,
     db,
-    onlineAmong: nobodyOnlineUntilPresence,
+    onlineAmong: (userIds) => presence.onlineAmong(userIds),
     timeoutMs: config.EVENT_HANDLER_TIMEOUT_MS,
     queueLimit: config.EVENT_HANDLER_QUEUE_LIMIT,
     notifications: config.ENABLE_NOTIFICATIONS,
@@ -147,6 +157,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     realtime,
     events,
     limits,
+    presence,
     log,
   };
   const signIn = async (input: Parameters<Authenticate>[0]) => {
@@ -195,6 +206,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     eventHandler,
     yoga,
     realtime,
+    presence,
     httpServer,
     log,
     metrics: metrics.registry,
@@ -214,6 +226,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         maxBufferedBytes: WS_MAX_BUFFERED_BYTES,
         keepAliveMs: webSocketKeepAliveMs,
         sharedResults,
+        presence,
         log,
       });
       await new Promise<void>((resolve, reject) => {
@@ -247,8 +260,11 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         await closed;
         clearInterval(idle);
         clearTimeout(cutOff);
-        // Every change that will be made is made: the handler gets what time is left to catch up.
+        // Every change that will be made is made: the handler gets what time is left to catch up
+        // (while presence still answers for its recipients).
         await events.close(Math.max(0, cutOffAt - Date.now()));
+        // Users left without a connection go offline now, announced while the bus still works.
+        await presence.close();
         await realtime.close();
         await limits.close();
         await database.close();

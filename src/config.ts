@@ -29,6 +29,9 @@ export interface Config {
   /** With REDIS_URL: how long an instance's presence entries outlive its last heartbeat (ms), so the users
    * of an instance that died without shutdown go offline within it. @default 30000 */
   PRESENCE_TTL_MS: number;
+  /** With REDIS_URL: prefix of the presence keys and of the channel presence changes travel on; the
+   * instances of one deployment share it, deployments on one Redis each need their own. @default "chat:presence:" */
+  PRESENCE_KEY_PREFIX: string;
   /** true: deleting a message flags it; false: the row is removed. @default false */
   MESSAGE_SOFT_DELETE: boolean;
   /** Create a notification per recipient for new messages, replies and reactions. @default true */
@@ -118,6 +121,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   "EVENT_HANDLER_QUEUE_LIMIT",
   "PRESENCE_GRACE_MS",
   "PRESENCE_TTL_MS",
+  "PRESENCE_KEY_PREFIX",
   "MESSAGE_SOFT_DELETE",
   "ENABLE_NOTIFICATIONS",
   "RESUME_REPLAY_LIMIT",
@@ -230,6 +234,7 @@ export function loadConfig(
     EVENT_HANDLER_QUEUE_LIMIT: asCount("EVENT_HANDLER_QUEUE_LIMIT", get("EVENT_HANDLER_QUEUE_LIMIT"), 1_000_000) ?? 10_000,
     PRESENCE_GRACE_MS: asCount("PRESENCE_GRACE_MS", get("PRESENCE_GRACE_MS"), 600_000) ?? 5_000,
     PRESENCE_TTL_MS: asCount("PRESENCE_TTL_MS", get("PRESENCE_TTL_MS"), 3_600_000) ?? 30_000,
+    PRESENCE_KEY_PREFIX: asString("PRESENCE_KEY_PREFIX", get("PRESENCE_KEY_PREFIX")) ?? "chat:presence:",
     MESSAGE_SOFT_DELETE: asBoolean("MESSAGE_SOFT_DELETE", get("MESSAGE_SOFT_DELETE")) ?? false,
     ENABLE_NOTIFICATIONS: asBoolean("ENABLE_NOTIFICATIONS", get("ENABLE_NOTIFICATIONS")) ?? true,
     RESUME_REPLAY_LIMIT: asCount("RESUME_REPLAY_LIMIT", get("RESUME_REPLAY_LIMIT"), 100_000) ?? 500,

@@ -17,6 +17,7 @@ import { newRequestId, type Logger } from "./logger.js";
 import type { MemberAccessCache } from "./permissions/member-access-cache.js";
 import { PermissionGate } from "./permissions/permission-gate.js";
 import type { PermissionHandlerClass } from "./permissions/permission-handler.js";
+import type { Presence } from "./presence/presence.js";
 import type { RateLimits } from "./rate-limits.js";
 import type { RealtimeHub } from "./realtime/hub.js";
 
@@ -31,6 +32,9 @@ export interface Transport {
   /** HTTP only: when the request's credentials expire; a subscription streamed over SSE ends then
    * (a graphql-ws connection closes itself at that moment). */
   readonly credentialsExpireAt?: Date;
+  /** HTTP only: a subscription streamed over this request (SSE) is one of the viewer's open
+   * connections while it streams (presence). A graphql-ws connection counts as a whole instead. */
+  readonly subscriptionsAreConnections?: boolean;
 }
 
 const NO_TRANSPORT: Transport = { disconnectSlowConsumer: () => {} };
@@ -54,6 +58,8 @@ export interface Context {
   log: Logger;
   /** The server's per-user write budgets; every mutation spends from one (src/rate-limits.ts). */
   limits: RateLimits;
+  /** Who is online, on any instance (src/presence/). */
+  presence: Presence;
 }
 
 export interface ContextServices {
@@ -65,6 +71,8 @@ export interface ContextServices {
   realtime: RealtimeHub;
   events: EventDispatcher;
   limits: RateLimits;
+  /** Who is online; connections register here. */
+  presence: Presence;
   /** The server's logger, used when no request logger is given. */
   log: Logger;
 }
@@ -105,6 +113,10 @@ class OperationContext implements Context {
 
   get limits(): RateLimits {
     return this.services.limits;
+  }
+
+  get presence(): Presence {
+    return this.services.presence;
   }
 
   get gate(): PermissionGate {
@@ -149,8 +161,8 @@ export function isContext(value: unknown): value is Context {
 /** The context's fields as own properties: Yoga merges the HTTP context into its own object
  * property by property (Object.assign), which does not see getters. */
 export function contextFields(context: Context): Context {
-  const { viewer, db, database, config, gate, loaders, realtime, events, transport, log, limits } = context;
-  return { viewer, db, database, config, gate, loaders, realtime, events, transport, log, limits };
+  const { viewer, db, database, config, gate, loaders, realtime, events, transport, log, limits, presence } = context;
+  return { viewer, db, database, config, gate, loaders, realtime, events, transport, log, limits, presence };
 }
 
 /** Drops what a started subscription's context cached while it subscribed (see release()). */

@@ -7,7 +7,15 @@ import type { Db } from "../db/client.js";
 import type { LoadedMessage } from "../db/loaders.js";
 import type { Room } from "../generated/sqlite/client.js";
 import type { EventBus } from "./event-bus.js";
-import { membershipChange, roomTopic, userTopic, type RoomEvent, type UserEvent } from "./events.js";
+import {
+  membershipChange,
+  presenceTopic as presenceTopicOf,
+  roomTopic,
+  userTopic,
+  type PresenceEvent,
+  type RoomEvent,
+  type UserEvent,
+} from "./events.js";
 
 export type { LoadedMessage };
 
@@ -82,12 +90,14 @@ class RoomChannel {
     this.offered.set(message.seq, message);
   }
 
-  private enqueue(event: RoomEvent): void {
+  enqueue(event: RoomEvent): void {
     this.chain = this.chain.then(() => this.process(event)).catch((error) => this.log(`room ${this.roomId}: event failed`, error));
   }
 
   private async process(event: RoomEvent): Promise<void> {
     if (event.kind === "MESSAGE_ADDED") return this.deliverMessages(event.seq);
+    // Decided here, in order: a member removed by an earlier event hears no more.
+    if (event.kind === "PRESENCE_CHANGED" && !this.receivers.has(event.userId)) return;
     const change = membershipChange(event);
     if (change) for (const userId of change.added) this.receivers.add(userId);
     this.deliver({ ...event, ...(await this.payloadOf(event)) });
@@ -164,12 +174,31 @@ export class RealtimeHub {
   private readonly channels = new Map<string, RoomChannel>();
   private readonly userListeners = new Map<string, number>();
   private readonly streams = new Set<TrackedStream>();
+  private readonly stopPresence: () => void;
 
   constructor(
     private readonly bus: EventBus,
     private readonly db: Db,
     private readonly log: Log = (message, error) => console.error(message, error),
-  ) {}
+    /** The topic presence changes travel on (events.ts presenceTopic). */
+    private readonly presenceTopic = presenceTopicOf(""),
+  ) {
+    this.stopPresence = bus.subscribe(presenceTopic, (payload) => this.deliverPresence(payload as PresenceEvent));
+  }
+
+  /** Publishes a presence change once; every instance passes it to its subscribers of the rooms
+   * the user is a member of. */
+  publishPresence(event: PresenceEvent): void {
+    this.bus.publish(this.presenceTopic, event);
+  }
+
+  private deliverPresence(event: PresenceEvent): void {
+    const { userId, online, lastSeenAt } = event;
+    // Into each channel's queue, behind the membership events before it (process() filters).
+    for (const channel of this.channels.values()) {
+      channel.enqueue({ kind: "PRESENCE_CHANGED", roomId: channel.roomId, userId, online, lastSeenAt });
+    }
+  }
 
   publishRoom(event: RoomEvent): void {
     this.bus.publish(roomTopic(event.roomId), event);
@@ -261,6 +290,7 @@ export class RealtimeHub {
   }
 
   close(): Promise<void> {
+    this.stopPresence();
     this.endStreams();
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();

@@ -32,8 +32,9 @@ export interface StreamOptions {
   onOverflow: () => void;
 }
 
-/** Typing is for the others in the room, not for the typist's own devices. */
-const ownTyping = (event: DeliveredEvent, viewerId: string) => event.kind === "TYPING" && event.userId === viewerId;
+/** Typing and presence are for the others in the room, not for the user's own devices. */
+const ownTyping = (event: DeliveredEvent, viewerId: string) =>
+  (event.kind === "TYPING" || event.kind === "PRESENCE_CHANGED") && event.userId === viewerId;
 
 /** Does this event end the viewer's access to the room? */
 function endsAccess(event: DeliveredEvent, viewerId: string): boolean {

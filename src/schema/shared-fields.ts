@@ -37,6 +37,9 @@ export const SHARED_FIELDS: Readonly<Record<string, readonly string[]>> = {
   AddedToRoomEvent: event("room"),
   RemovedFromRoomEvent: event("roomDeleted"),
   NotificationAddedEvent: event("notificationId"),
+  // `user` only: User.online and User.lastSeenAt have scopes (canSeePresence), so selecting them
+  // makes the event run per subscriber.
+  PresenceChangedEvent: event("user"),
 
   // Not replyTo / forwardedFrom (null for a viewer who may not read the source), viewerReaction,
   // readByViewer. `reactions` is shared only with ReactionCount's viewer-free fields.

@@ -6,6 +6,7 @@ import { viewerOf } from "../context.js";
 import { ChatError } from "../errors.js";
 import type { Room } from "../generated/sqlite/client.js";
 import type { LoadedMessage } from "../db/loaders.js";
+import type { EventQueue } from "../realtime/event-queue.js";
 import { openRoomStream, openViewerStream, type StreamEvent } from "../realtime/room-stream.js";
 import { builder } from "./builder.js";
 import { MessageRef, RoomRef, UserRef } from "./refs.js";
@@ -27,6 +28,7 @@ const EVENT_KINDS = [
   "ADDED_TO_ROOM",
   "REMOVED_FROM_ROOM",
   "NOTIFICATION_ADDED",
+  "PRESENCE_CHANGED",
 ] as const;
 
 /** What each kind means to a client; keyed by kind so a new kind cannot go undescribed. */
@@ -46,6 +48,7 @@ const EVENT_KIND_DESCRIPTIONS: Record<(typeof EVENT_KINDS)[number], string> = {
   ADDED_TO_ROOM: "The viewer was added to a room (AddedToRoomEvent).",
   REMOVED_FROM_ROOM: "The viewer left or was removed from a room (RemovedFromRoomEvent).",
   NOTIFICATION_ADDED: "The viewer got a notification (NotificationAddedEvent).",
+  PRESENCE_CHANGED: "A member came online or went offline (PresenceChangedEvent).",
 };
 
 const ChatEventKindEnum = builder.enumType("ChatEventKind", {
@@ -78,6 +81,7 @@ const ChatEventRef = builder.interfaceRef<StreamEvent>("ChatEvent").implement({
       ADDED_TO_ROOM: "AddedToRoomEvent",
       REMOVED_FROM_ROOM: "RemovedFromRoomEvent",
       NOTIFICATION_ADDED: "NotificationAddedEvent",
+      PRESENCE_CHANGED: "PresenceChangedEvent",
     })[event.kind],
   fields: (t) => ({
     kind: t.field({ type: ChatEventKindEnum, description: "What happened; tells the event types apart.", resolve: (event) => event.kind }),
@@ -171,6 +175,16 @@ eventType("NOTIFICATION_ADDED", "NotificationAddedEvent", "The viewer got a noti
   notificationId: t.id({ description: "The new notification; read it through `notifications`.", resolve: (event: EventOf<"NOTIFICATION_ADDED">) => event.notificationId }),
 }));
 
+eventType(
+  "PRESENCE_CHANGED",
+  "PresenceChangedEvent",
+  "A member of the room came online or went offline (after PRESENCE_GRACE_MS without a connection). " +
+    "Sent once per change on each subscription of a room the viewer shares with them.",
+  (t) => ({
+    user: userField(t, "Whose presence changed: read `online` and `lastSeenAt` on it."),
+  }),
+);
+
 function streamOptions(context: Context) {
   return {
     hub: context.realtime,
@@ -181,6 +195,14 @@ function streamOptions(context: Context) {
     // Bound, not a closure over the context: every open stream keeps it.
     onOverflow: context.transport.disconnectSlowConsumer.bind(context.transport),
   };
+}
+
+/** A subscription streamed over SSE is one of the viewer's connections while it streams (over
+ * graphql-ws, the connection counts as a whole: see graphql-ws-hooks.ts). */
+async function countedAsConnection(context: Context, opening: Promise<EventQueue<StreamEvent>>) {
+  const stream = await opening;
+  if (context.transport.subscriptionsAreConnections) stream.onEnd(context.presence.connect(viewerOf(context).id));
+  return stream;
 }
 
 const AFTER_SEQ = {
@@ -203,7 +225,10 @@ builder.subscriptionFields((t) => ({
     args: { roomId: t.arg.id({ required: true, description: "The room; the viewer must be a member." }), afterSeq: t.arg.int(AFTER_SEQ) },
     authScopes: (_root, args) => ({ roomMember: String(args.roomId) }),
     subscribe: (_root, args, context) =>
-      openRoomStream({ ...streamOptions(context), roomId: String(args.roomId), afterSeq: checkedAfterSeq(args.afterSeq), messagesOnly: true }),
+      countedAsConnection(
+        context,
+        openRoomStream({ ...streamOptions(context), roomId: String(args.roomId), afterSeq: checkedAfterSeq(args.afterSeq), messagesOnly: true }),
+      ),
     resolve: (event: StreamEvent) => {
       if (event.kind === "RESET") {
         throw new ChatError("RESYNC_REQUIRED", "Too many messages were missed; reload through messages.", {
@@ -219,14 +244,17 @@ builder.subscriptionFields((t) => ({
     args: { roomId: t.arg.id({ required: true, description: "The room; the viewer must be a member." }), afterSeq: t.arg.int(AFTER_SEQ) },
     authScopes: (_root, args) => ({ roomMember: String(args.roomId) }),
     subscribe: (_root, args, context) =>
-      openRoomStream({ ...streamOptions(context), roomId: String(args.roomId), afterSeq: checkedAfterSeq(args.afterSeq), messagesOnly: false }),
+      countedAsConnection(
+        context,
+        openRoomStream({ ...streamOptions(context), roomId: String(args.roomId), afterSeq: checkedAfterSeq(args.afterSeq), messagesOnly: false }),
+      ),
     resolve: (event: StreamEvent) => event,
   }),
   viewerEvents: t.field({
     type: ChatEventRef,
     description: "One stream for everything the viewer may see: events of all their rooms, being added or removed, notifications.",
     authScopes: { authenticated: true },
-    subscribe: (_root, _args, context) => openViewerStream(streamOptions(context)),
+    subscribe: (_root, _args, context) => countedAsConnection(context, openViewerStream(streamOptions(context))),
     resolve: (event: StreamEvent) => event,
   }),
 }));

@@ -10,6 +10,7 @@ import type { OperationArgs } from "../execution/direct-results.js";
 import type { SharedResults } from "../execution/shared-results.js";
 import type { User } from "../generated/sqlite/client.js";
 import { runInRequestScope, type Logger } from "../logger.js";
+import type { Presence } from "../presence/presence.js";
 import { CloseCode } from "./close-codes.js";
 import type { SharedFrames } from "./shared-frames.js";
 import type { WsConnection } from "./ws-adapter.js";
@@ -27,6 +28,8 @@ export interface GraphqlWsHookOptions {
   maxBufferedBytes: number;
   sharedResults: SharedResults;
   frames: SharedFrames;
+  /** An authenticated connection counts as one of its user's connections until it closes. */
+  presence: Presence;
   /** Where a sign-in that failed on the server's side is logged. */
   log: Logger;
 }
@@ -44,6 +47,10 @@ export class ConnectionState implements Transport {
   /** Ids of the subscriptions this connection started (may include ended ones until pruned);
    * one id as a plain string, the common case. */
   subscriptionIds: string | readonly string[] | null = null;
+  /** Unregisters the connection from presence; null until it is authenticated. */
+  leavePresence: (() => void) | null = null;
+  /** Set when the socket closed (sign-in may still have been under way). */
+  closed = false;
 
   constructor(
     readonly connection: WsConnection,
@@ -110,6 +117,8 @@ export function graphqlWsHooks(options: GraphqlWsHookOptions): ServerOptions<Par
           // A connection lives no longer than its token: at expiry it closes with 4401, and the
           // client reconnects with a fresh token (and resumes with afterSeq).
           if (signedIn.expiresAt) state.connection.disconnectAt(signedIn.expiresAt, CloseCode.Unauthorized, "Token expired");
+          // Closed while signing in: onClose ran already, so there is nothing to register.
+          if (!state.closed) state.leavePresence = options.presence.connect(signedIn.viewer.id);
           return true;
         }
       } catch (error) {
@@ -160,6 +169,12 @@ export function graphqlWsHooks(options: GraphqlWsHookOptions): ServerOptions<Par
           enveloped?.execute === execute && enveloped.subscribe === subscribe ? enveloped : (enveloped = { execute, subscribe }),
       };
       return args;
+    },
+    onClose: (ctx) => {
+      const state = ctx.extra;
+      state.closed = true;
+      state.leavePresence?.();
+      state.leavePresence = null;
     },
     execute: (args) => inLogScope(args, (enveloped) => enveloped.rootValue.execute(args)),
     subscribe: (args) => inLogScope(args, (enveloped) => enveloped.rootValue.subscribe(args)),

@@ -8,6 +8,9 @@ import type { Transport } from "../context.js";
 const SLOW_CONSUMER_GRACE_MS = 30_000;
 
 export class HttpTransport implements Transport {
+  /** An SSE subscription keeps its request open as long as it streams. */
+  readonly subscriptionsAreConnections = true;
+
   constructor(
     /** Node's response under Yoga's; absent when Yoga runs without a Node server. */
     private readonly response: ServerResponse | undefined,

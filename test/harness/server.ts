@@ -52,6 +52,8 @@ export async function startTestServer(
     ...UNLIMITED_WRITES,
     // Counters in a shared Redis are this server's alone unless a test passes the same prefix.
     RATE_LIMIT_KEY_PREFIX: `test:ratelimit:${randomBytes(8).toString("hex")}:`,
+    // Presence likewise (instances of one test share it by passing the same prefix).
+    PRESENCE_KEY_PREFIX: `test:presence:${randomBytes(8).toString("hex")}:`,
     // Quiet unless a test asks for logs (LOG_LEVEL, or its own `logger`).
     LOG_LEVEL: "silent",
     ...serverOptions,
