@@ -20,7 +20,7 @@ import {
 } from "../src/index.js";
 import { createLogger } from "../src/logger.js";
 import { connectWs, waitForListeners, type WsConnection } from "./harness/clients.js";
-import { PROVIDERS } from "./harness/databases.js";
+import { createTestDatabase, PROVIDERS } from "./harness/databases.js";
 import { createChannel, createChat, createGroup, ok, sendMessage, signIn } from "./harness/fixtures.js";
 import { startTestServer, stopTestServers, type TestServer } from "./harness/server.js";
 
@@ -356,6 +356,35 @@ describe.each(PROVIDERS)("a misbehaving handler changes nothing for senders and 
     for (const content of ["a", "b", "c"]) await sendMessage(server, "alice", roomId, content);
     await server.server.stop();
     expect(handled).toEqual(["a", "b", "c"]);
+  });
+});
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+describe.runIf(PROVIDERS.includes("postgresql"))("two instances on PostgreSQL and Redis", () => {
+  it("a change is handled once, by the instance that made it, while both deliver it to subscribers", async () => {
+    const database = await createTestDatabase("postgresql");
+    const [recA, recB] = [recorder(), recorder()];
+    const a = await startTestServer("postgresql", { database, REDIS_URL, eventHandler: recA.Handler });
+    const b = await startTestServer("postgresql", { database, REDIS_URL, eventHandler: recB.Handler });
+    await signIn(a, "ann", "ben");
+    const roomId = await createGroup(a, "ann", ["ben"]);
+    const ben = await connectWs(b, "ben");
+    const received = ben.subscribe(MESSAGE_ADDED, { roomId });
+    await waitForListeners(b, roomId, 1);
+
+    const fromA = await sendMessage(a, "ann", roomId, "from a");
+    const fromB = await sendMessage(b, "ann", roomId, "from b");
+    expect((await received.waitFor(2)).map((result) => result.data?.messageAdded.id)).toEqual([fromA.id, fromB.id]);
+    await recA.waitFor((call) => call.method === "onMessageSent" && call.event.message.id === fromA.id);
+    await recB.waitFor((call) => call.method === "onMessageSent" && call.event.message.id === fromB.id);
+    // Calls are made in order: had b handled a's message (made first), it would come before b's own.
+    const sent = (rec: Recorder) => rec.calls.filter((call) => call.method === "onMessageSent").map((call) => call.event.message.id);
+    expect(sent(recA)).toEqual([fromA.id]);
+    expect(sent(recB)).toEqual([fromB.id]);
+    expect(recA.calls.filter((call) => call.method === "onRoomCreated")).toHaveLength(1);
+    expect(recB.calls.filter((call) => call.method === "onRoomCreated")).toHaveLength(0);
+    await ben.dispose();
   });
 });
 

@@ -59,7 +59,8 @@ export interface ChatEventRoom {
   creatorId: string | null;
   isPublic: boolean;
   locked: boolean;
-  createdAt: string;
+  /** Null only when a custom PermissionHandler handed over a room object without it. */
+  createdAt: string | null;
 }
 
 /** A member of the room other than the sender. */

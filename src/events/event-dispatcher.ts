@@ -56,8 +56,9 @@ export interface EventDispatcherOptions {
   metrics: EventDispatcherMetrics;
 }
 
-/** One queued call. `build` runs in the worker (off the request path) and may read the database;
- * null means there is nothing to tell (a reply that stored no notification). */
+/** One queued call. `build` runs in the worker (off the request path, so whatever it throws is the
+ * call's error, never the mutation's) and may read the database; null means there is nothing to
+ * tell (a reply that stored no notification). */
 interface Job {
   method: ChatEventMethod;
   eventId: string;
@@ -126,29 +127,31 @@ export class EventDispatcher {
   notificationCreated(notification: Omit<ChatEventNotification, "createdAt"> & { createdAt: Date }): void {
     if (!this.wanted.has("onNotificationCreated")) return;
     const base = newEventBase();
-    const plain = { ...notification, createdAt: notification.createdAt.toISOString() };
-    this.enqueue("onNotificationCreated", base.id, () => ({ ...base, notification: plain }));
+    this.enqueue("onNotificationCreated", base.id, () => ({
+      ...base,
+      notification: { ...notification, createdAt: new Date(notification.createdAt).toISOString() },
+    }));
   }
 
   membersChanged(room: Room, added: readonly string[], removed: readonly string[], by: string): void {
     if (!this.wanted.has("onMembersChanged") || (added.length === 0 && removed.length === 0)) return;
     const base = newEventBase();
-    const event: MembersChangedEvent = { ...base, room: eventRoom(room), added: [...added], removed: [...removed], by };
-    this.enqueue("onMembersChanged", base.id, () => event);
+    const [addedIds, removedIds] = [[...added], [...removed]];
+    this.enqueue("onMembersChanged", base.id, (): MembersChangedEvent => ({ ...base, room: eventRoom(room), added: addedIds, removed: removedIds, by }));
   }
 
   roomCreated(room: Room, memberIds: readonly string[], by: string): void {
     if (!this.wanted.has("onRoomCreated")) return;
     const base = newEventBase();
-    const event: RoomCreatedEvent = { ...base, room: eventRoom(room), memberIds: [...memberIds], by };
-    this.enqueue("onRoomCreated", base.id, () => event);
+    const members = [...memberIds];
+    this.enqueue("onRoomCreated", base.id, (): RoomCreatedEvent => ({ ...base, room: eventRoom(room), memberIds: members, by }));
   }
 
   roomDeleted(room: Room, formerMembers: readonly string[], by: string): void {
     if (!this.wanted.has("onRoomDeleted")) return;
     const base = newEventBase();
-    const event: RoomDeletedEvent = { ...base, roomId: room.id, room: eventRoom(room), formerMembers: [...formerMembers], by };
-    this.enqueue("onRoomDeleted", base.id, () => event);
+    const former = [...formerMembers];
+    this.enqueue("onRoomDeleted", base.id, (): RoomDeletedEvent => ({ ...base, roomId: room.id, room: eventRoom(room), formerMembers: former, by }));
   }
 
   /** Stops taking events; waits at most `withinMs` for the queued ones to be handled, then drops

@@ -3,6 +3,14 @@
 import type { Attachment, Message, Room } from "../generated/sqlite/client.js";
 import type { ChatEventAttachment, ChatEventMessage, ChatEventRoom } from "./chat-event-handler.js";
 
+/** A time as ISO 8601, or null when there is none: a room a custom PermissionHandler built may
+ * lack createdAt, which must not fail the event. */
+export function isoTime(value: Date | string | null | undefined): string | null {
+  if (value == null) return null;
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? null : time.toISOString();
+}
+
 export function eventRoom(room: Room): ChatEventRoom {
   return {
     id: room.id,
@@ -13,7 +21,7 @@ export function eventRoom(room: Room): ChatEventRoom {
     creatorId: room.creatorId,
     isPublic: room.isPublic,
     locked: room.locked,
-    createdAt: new Date(room.createdAt).toISOString(),
+    createdAt: isoTime(room.createdAt),
   };
 }
 
