@@ -18,7 +18,9 @@ import {
   type RoomCreatedEvent,
   type RoomDeletedEvent,
 } from "../src/index.js";
+import { EventDispatcher } from "../src/events/event-dispatcher.js";
 import { createLogger } from "../src/logger.js";
+import { createChatMetrics } from "../src/server/metrics.js";
 import { connectWs, waitForListeners, type WsConnection } from "./harness/clients.js";
 import { createTestDatabase, PROVIDERS } from "./harness/databases.js";
 import { createChannel, createChat, createGroup, ok, sendMessage, signIn } from "./harness/fixtures.js";
@@ -385,6 +387,37 @@ describe.runIf(PROVIDERS.includes("postgresql"))("two instances on PostgreSQL an
     expect(recA.calls.filter((call) => call.method === "onRoomCreated")).toHaveLength(1);
     expect(recB.calls.filter((call) => call.method === "onRoomCreated")).toHaveLength(0);
     await ben.dispose();
+  });
+});
+
+describe("presence failing", () => {
+  it("does not lose the event: recipients are reported offline and the failure is logged with the event id", async () => {
+    const server = await startTestServer("sqlite");
+    await signIn(server, "alice", "bob");
+    const roomId = await createGroup(server, "alice", ["bob"]);
+    const { id } = await sendMessage(server, "alice", roomId, "while redis is away");
+    const rec = recorder();
+    const { lines, logger } = capturedLogger();
+    const metrics = createChatMetrics({ defaultMetrics: false });
+    // The dispatcher as the server builds it, with presence answering as an unreachable Redis would.
+    const events = new EventDispatcher({
+      handler: new rec.Handler({ log: logger }),
+      db: server.server.db,
+      onlineAmong: () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6379")),
+      timeoutMs: 10_000,
+      queueLimit: 10,
+      notifications: true,
+      log: logger,
+      metrics: { calls: metrics.eventHandlerCalls, dropped: metrics.eventHandlerDropped },
+    });
+    const message = await server.server.db.message.findUniqueOrThrow({ where: { id } });
+    const room = await server.server.db.room.findUniqueOrThrow({ where: { id: roomId } });
+    events.messageSent(message, [], room);
+    const { event } = await rec.waitFor((call) => call.method === "onMessageSent");
+    expect(event.recipients).toEqual([{ userId: "bob", online: false }]);
+    const warning = lines.find((line) => line.msg === "event handler: presence unavailable, recipients reported offline");
+    expect(warning).toMatchObject({ eventId: event.id, err: { message: "connect ECONNREFUSED 127.0.0.1:6379" } });
+    await events.close(1_000);
   });
 });
 
