@@ -100,8 +100,9 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   // A handler that cannot be loaded stops the start here, before anything listens.
   const Handler = await loadPermissionHandler(permissionHandler ?? config.PERMISSION_HANDLER);
   const EventHandler = await loadEventHandler(eventHandlerOption ?? config.EVENT_HANDLER);
+  const eventLog = log.child({ component: "event-handler" });
   // One instance per server, made once: a constructor that throws stops the start too.
-  const eventHandler = new EventHandler({ log: log.child({ component: "event-handler" }) });
+  const eventHandler = new EventHandler({ log: eventLog });
   const jwt = customAuthenticate ? undefined : resolveJwtSecret(config);
   const authenticate = customAuthenticate ?? createJwtAuthenticate(jwt!.secret);
   const database = await createDatabase(config.DATABASE_URL, onQuery);
@@ -145,7 +146,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     timeoutMs: config.EVENT_HANDLER_TIMEOUT_MS,
     queueLimit: config.EVENT_HANDLER_QUEUE_LIMIT,
     notifications: config.ENABLE_NOTIFICATIONS,
-    log: log.child({ component: "event-handler" }),
+    log: eventLog,
     metrics: { calls: metrics.eventHandlerCalls, dropped: metrics.eventHandlerDropped },
   });
   let stopping: Promise<void> | null = null;
