@@ -13,6 +13,9 @@ import { createDatabase, type Db, type QueryListener } from "./db/client.js";
 import { SharedResults } from "./execution/shared-results.js";
 import { migrateDatabase } from "./db/migrate.js";
 import { createUserUpserter } from "./db/users.js";
+import type { ChatEventHandler, ChatEventHandlerClass } from "./events/chat-event-handler.js";
+import { EventDispatcher } from "./events/event-dispatcher.js";
+import { loadEventHandler } from "./events/load-event-handler.js";
 import { createLogger, currentRequestLog, type Logger } from "./logger.js";
 import { loadPermissionHandler } from "./permissions/load-handler.js";
 import { MemberAccessCache } from "./permissions/member-access-cache.js";
@@ -39,6 +42,8 @@ export interface ChatServerOptions extends Partial<Config> {
   authenticate?: Authenticate;
   /** The PermissionHandler subclass, or a "<module>#<Export>" string; wins over PERMISSION_HANDLER. */
   permissionHandler?: PermissionHandlerClass | string;
+  /** The ChatEventHandler subclass, or a "<module>#<Export>" string; wins over EVENT_HANDLER. */
+  eventHandler?: ChatEventHandlerClass | string;
   /** Apply pending migrations in start(). @default true */
   migrate?: boolean;
   /** A pino logger to write to instead of a new one on stdout at LOG_LEVEL (its own level applies). */
@@ -57,6 +62,8 @@ export interface ChatServer {
   readonly db: Db;
   /** The registered PermissionHandler class (one instance is made per request). */
   readonly Handler: PermissionHandlerClass;
+  /** The server's one ChatEventHandler instance (README "Event handler"). */
+  readonly eventHandler: ChatEventHandler;
   readonly yoga: ReturnType<typeof createChatYoga>;
   /** Publishes and streams room events (in process, or across instances through Redis). */
   readonly realtime: RealtimeHub;
@@ -80,6 +87,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const {
     authenticate: customAuthenticate,
     permissionHandler,
+    eventHandler: eventHandlerOption,
     migrate = true,
     logger,
     shutdownTimeoutMs: shutdownTimeoutOption,
@@ -92,6 +100,10 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
   const log = logger ?? createLogger({ level: config.LOG_LEVEL });
   // A handler that cannot be loaded stops the start here, before anything listens.
   const Handler = await loadPermissionHandler(permissionHandler ?? config.PERMISSION_HANDLER);
+  const EventHandler = await loadEventHandler(eventHandlerOption ?? config.EVENT_HANDLER);
+  const eventLog = log.child({ component: "event-handler" });
+  // One instance per server, made once: a constructor that throws stops the start too.
+  const eventHandler = new EventHandler({ log: eventLog });
   const jwt = customAuthenticate ? undefined : resolveJwtSecret(config);
   const authenticate = customAuthenticate ?? createJwtAuthenticate(jwt!.secret);
   const database = await createDatabase(config.DATABASE_URL, onQuery);
@@ -144,7 +156,20 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         onRedisReady,
       })
     : createMemoryPresence(presenceOptions);
-  const metrics = createChatMetrics({ watchedRooms: () => realtime.watchedRooms });
+  const metrics = createChatMetrics({
+    watchedRooms: () => realtime.watchedRooms,
+    eventQueueLength: () => events.queueLength,
+  });
+  const events = new EventDispatcher({
+    handler: eventHandler,
+    db,
+    onlineAmong: (userIds) => presence.onlineAmong(userIds),
+    timeoutMs: config.EVENT_HANDLER_TIMEOUT_MS,
+    queueLimit: config.EVENT_HANDLER_QUEUE_LIMIT,
+    notifications: config.ENABLE_NOTIFICATIONS,
+    log: eventLog,
+    metrics: { calls: metrics.eventHandlerCalls, dropped: metrics.eventHandlerDropped },
+  });
   let stopping: Promise<void> | null = null;
   const services = {
     database,
@@ -152,6 +177,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     config,
     Handler,
     realtime,
+    events,
     limits,
     presence,
     log,
@@ -199,6 +225,7 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
     config,
     db,
     Handler,
+    eventHandler,
     yoga,
     realtime,
     presence,
@@ -255,6 +282,9 @@ export async function createChatServer(options: ChatServerOptions = {}): Promise
         await closed;
         clearInterval(idle);
         clearTimeout(cutOff);
+        // Every change that will be made is made: the handler gets what time is left to catch up
+        // (while presence still answers for its recipients).
+        await events.close(Math.max(0, cutOffAt - Date.now()));
         // Users left without a connection go offline now, announced while the bus still works.
         await presence.close();
         await realtime.close();

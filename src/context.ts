@@ -10,6 +10,7 @@
 import { initContextCache } from "@pothos/core";
 import type { Config } from "./config.js";
 import type { Database, Db } from "./db/client.js";
+import type { EventDispatcher } from "./events/event-dispatcher.js";
 import { createLoaders, type Loaders } from "./db/loaders.js";
 import type { User } from "./generated/sqlite/client.js";
 import { newRequestId, type Logger } from "./logger.js";
@@ -51,6 +52,8 @@ export interface Context {
   loaders: Loaders;
   /** Publishes events after a change commits; streams them to subscribers. */
   realtime: RealtimeHub;
+  /** Hands committed changes to the server's ChatEventHandler (through src/realtime/publish.ts). */
+  events: EventDispatcher;
   transport: Transport;
   /** The operation's logger: a child of the server's, bound to the request id (`reqId`). */
   log: Logger;
@@ -69,6 +72,7 @@ export interface ContextServices {
   config: Readonly<Config>;
   Handler: PermissionHandlerClass;
   realtime: RealtimeHub;
+  events: EventDispatcher;
   limits: RateLimits;
   /** Who is online; connections register here. */
   presence: Presence;
@@ -105,6 +109,10 @@ class OperationContext implements Context {
 
   get realtime(): RealtimeHub {
     return this.services.realtime;
+  }
+
+  get events(): EventDispatcher {
+    return this.services.events;
   }
 
   get limits(): RateLimits {
@@ -162,8 +170,8 @@ export function isContext(value: unknown): value is Context {
 /** The context's fields as own properties: Yoga merges the HTTP context into its own object
  * property by property (Object.assign), which does not see getters. */
 export function contextFields(context: Context): Context {
-  const { viewer, db, database, config, gate, loaders, realtime, transport, log, limits, presence, presenceLoaders } = context;
-  return { viewer, db, database, config, gate, loaders, realtime, transport, log, limits, presence, presenceLoaders };
+  const { viewer, db, database, config, gate, loaders, realtime, events, transport, log, limits, presence, presenceLoaders } = context;
+  return { viewer, db, database, config, gate, loaders, realtime, events, transport, log, limits, presence, presenceLoaders };
 }
 
 /** Drops what a started subscription's context cached while it subscribed (see release()). */

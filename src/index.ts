@@ -38,3 +38,26 @@ export {
 export { loadPermissionHandler, PermissionHandlerLoadError } from "./permissions/load-handler.js";
 export { getModel, getObjectOr404, withDb, type ModelName } from "./permissions/models.js";
 export type { Message, Room, RoomKind, RoomPermission, User } from "./generated/sqlite/client.js";
+
+// The event handler (see README "Event handler"): subclass ChatEventHandler and register it.
+export {
+  ChatEventHandler,
+  isChatEventHandlerClass,
+  CHAT_EVENT_METHODS,
+  type ChatEventHandlerClass,
+  type ChatEventHandlerServices,
+  type ChatEventMethod,
+  type ChatEventBase,
+  type ChatEventMessage,
+  type ChatEventAttachment,
+  type ChatEventRoom,
+  type ChatEventNotification,
+  type MessageRecipient,
+  type MessageSentEvent,
+  type NotificationCreatedEvent,
+  type MembersChangedEvent,
+  type RoomCreatedEvent,
+  type RoomDeletedEvent,
+} from "./events/chat-event-handler.js";
+export { loadEventHandler, EventHandlerLoadError } from "./events/load-event-handler.js";
+export { HandlerLoadError } from "./load-handler-class.js";

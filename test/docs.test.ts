@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS } from "../src/config.js";
+import { CHAT_EVENT_METHODS } from "../src/events/chat-event-handler.js";
 import { DEFAULT_ADMIN_NAMES } from "../src/permissions/permission-helpers.js";
 
 const guide = readFileSync("docs/custom-permissions.md", "utf8");
@@ -52,6 +53,52 @@ describe("docs/custom-permissions.md", () => {
     const { PermissionHandler } = await import("../src/permissions/permission-handler.js");
     const methods = Object.getOwnPropertyNames(PermissionHandler.prototype).filter((name) => name !== "constructor");
     for (const method of methods) expect(guide).toContain(`| \`${method}(`);
+  });
+});
+
+describe("docs/event-handler.md", () => {
+  const eventGuide = readFileSync("docs/event-handler.md", "utf8");
+  const blocks = codeBlocks(eventGuide);
+
+  it("shows both examples exactly as the files the tests run, and no other TypeScript", () => {
+    const included = blocks.filter((block) => block.include).map((block) => block.include);
+    expect(included).toEqual(["examples/event-handlers/webhook-sender.ts", "examples/event-handlers/push-to-offline.ts"]);
+    for (const block of blocks.filter((b) => b.include)) expect(block.code).toBe(readFileSync(block.include!, "utf8"));
+    expect(blocks.filter((block) => block.lang === "ts" && !block.include)).toEqual([]);
+  });
+
+  it("registers handlers only through real settings or the variables the example reads", () => {
+    const exampleVariables = [...readFileSync("examples/event-handlers/webhook-sender.ts", "utf8").matchAll(/env\.([A-Z_]+)/g)].map((m) => m[1]);
+    expect(exampleVariables).toEqual(["CHAT_WEBHOOK_URL", "CHAT_WEBHOOK_SECRET"]);
+    for (const block of blocks.filter((b) => b.lang === "json")) {
+      for (const key of Object.keys(JSON.parse(block.code))) expect(CONFIG_KEYS).toContain(key);
+    }
+    for (const block of blocks.filter((b) => b.lang === "sh")) {
+      for (const [, name] of block.code.matchAll(/\b([A-Z][A-Z_]+)=/g)) expect([...CONFIG_KEYS, ...exampleVariables]).toContain(name);
+    }
+  });
+});
+
+describe("README event handler section", () => {
+  const readme = readFileSync("README.md", "utf8");
+  const start = readme.indexOf("## Event handler\n");
+  const section = readme.slice(start, readme.indexOf("\n## ", start + 1));
+
+  it("lists every ChatEventHandler method, and only those", async () => {
+    const { ChatEventHandler } = await import("../src/events/chat-event-handler.js");
+    const methods = Object.getOwnPropertyNames(ChatEventHandler.prototype).filter((name) => name !== "constructor");
+    expect(methods.sort()).toEqual([...CHAT_EVENT_METHODS].sort());
+    const documented = [...section.matchAll(/^\| `(on[A-Za-z]+)\(event\)` \|/gm)].map((match) => match[1]);
+    expect(documented).toEqual([...CHAT_EVENT_METHODS]);
+  });
+
+  it("registers handlers only through real settings", () => {
+    for (const block of codeBlocks(section).filter((b) => b.lang === "json")) {
+      for (const key of Object.keys(JSON.parse(block.code))) expect(CONFIG_KEYS).toContain(key);
+    }
+    for (const block of codeBlocks(section).filter((b) => b.lang === "sh")) {
+      for (const [, name] of block.code.matchAll(/\b([A-Z][A-Z_]+)=/g)) expect(CONFIG_KEYS).toContain(name);
+    }
   });
 });
 

@@ -63,7 +63,7 @@ export interface ReactionChange {
   messageId: string;
   changed: boolean;
   /** The notification a new reaction created for the message's sender, if any. */
-  notification?: { id: string; userId: string } | null;
+  notification?: { id: string; userId: string; createdAt: Date } | null;
 }
 
 const earlierSend = (message: Message): SentMessage => ({
@@ -218,7 +218,7 @@ export function react(
       if (!notifyOn || message.senderId === userId) return result;
       const notification = await tx.notification.create({
         data: { userId: message.senderId, roomId: message.roomId, messageId, type: "REACTION", createdAt: now },
-        select: { id: true, userId: true },
+        select: { id: true, userId: true, createdAt: true },
       });
       return { ...result, notification };
     }, TRANSACTION_OPTIONS),

@@ -93,14 +93,15 @@ function permissionsArg(room: Room, permissions: readonly RoomPermission[]): Roo
 }
 
 async function addAndReturn(context: Context, room: Room, userIds: string[]): Promise<Room> {
-  announceMembersAdded(context.realtime, room.id, await addMembers(context.db, room.id, userIds));
+  announceMembersAdded(context, room, await addMembers(context.db, room.id, userIds), viewerOf(context).id);
   return freshRoom(context, room.id);
 }
 
 async function removeAndReturn(context: Context, roomId: string, userIds: string[]): Promise<Room | null> {
   const [, room] = await context.gate.members(roomId, "remove");
-  const { removed, roomDeleted } = await removeMembers(context.db, room.id, viewerOf(context).id, userIds);
-  announceMembersRemoved(context.realtime, room.id, removed, roomDeleted);
+  const by = viewerOf(context).id;
+  const { removed, roomDeleted } = await removeMembers(context.db, room.id, by, userIds);
+  announceMembersRemoved(context, room, removed, roomDeleted, by);
   return roomDeleted ? null : freshRoom(context, room.id);
 }
 
@@ -208,8 +209,9 @@ builder.mutationFields((t) => ({
       if (room.kind === "ONE_TO_ONE") {
         throw new BadUserInputError("You can only leave a group or channel.", "roomId");
       }
-      const { removed, roomDeleted } = await leaveRoom(context.db, room.id, viewerOf(context).id);
-      announceMembersRemoved(context.realtime, room.id, removed, roomDeleted);
+      const by = viewerOf(context).id;
+      const { removed, roomDeleted } = await leaveRoom(context.db, room.id, by);
+      announceMembersRemoved(context, room, removed, roomDeleted, by);
       return { roomId: room.id, roomDeleted };
     },
   }),

@@ -7,6 +7,7 @@ import { viewerOf } from "../context.js";
 import * as messages from "../db/messages.js";
 import { NotFoundError } from "../errors.js";
 import { LIMITS } from "../limits.js";
+import { announceReaction } from "../realtime/publish.js";
 import { builder } from "./builder.js";
 import { MessageRef } from "./refs.js";
 import { contentArg } from "./send-message.js";
@@ -25,21 +26,6 @@ const reloadAll = (context: Context, ids: string[]) =>
   Promise.all(ids.map((id) => reload(context, id).catch(() => null))).then((rows) =>
     rows.filter((row): row is Message => row !== null),
   );
-
-/** Tells the room a reaction changed, and the sender of a new notification. */
-function announceReaction(context: Context, change: messages.ReactionChange): void {
-  if (!change.changed) return;
-  const userId = viewerOf(context).id;
-  context.realtime.publishRoom({ kind: "REACTION_CHANGED", roomId: change.roomId, messageId: change.messageId, userId });
-  if (change.notification) {
-    context.realtime.publishUser({
-      kind: "NOTIFICATION_ADDED",
-      roomId: change.roomId,
-      userId: change.notification.userId,
-      notificationId: change.notification.id,
-    });
-  }
-}
 
 const messageIdsArg = (ids: ReadonlyArray<string | number>) => idsArg(ids.map(String), "messageIds", "message");
 
@@ -88,7 +74,8 @@ builder.mutationFields((t) => ({
       const content = textArg(args.content, "content", LIMITS.reactionLength, true);
       const messageId = String(args.messageId);
       const notify = context.config.ENABLE_NOTIFICATIONS;
-      announceReaction(context, await messages.react(context.db, messageId, viewerOf(context).id, content, notify));
+      const userId = viewerOf(context).id;
+      announceReaction(context, await messages.react(context.db, messageId, userId, content, notify), userId);
       return reload(context, messageId);
     },
   }),
@@ -99,7 +86,8 @@ builder.mutationFields((t) => ({
     authScopes: (_root, args) => ({ canReadMessages: [String(args.messageId)] }),
     resolve: async (_root, args, context) => {
       const messageId = String(args.messageId);
-      announceReaction(context, await messages.removeReaction(context.db, messageId, viewerOf(context).id));
+      const userId = viewerOf(context).id;
+      announceReaction(context, await messages.removeReaction(context.db, messageId, userId), userId);
       return reload(context, messageId);
     },
   }),

@@ -10,7 +10,7 @@ import {
   LIMITS,
 } from "../limits.js";
 import { checkId } from "../permissions/permission-helpers.js";
-import { announceMembersAdded, announceRoomDeleted, announceRoomUpdated } from "../realtime/publish.js";
+import { announceRoomCreated, announceRoomDeleted, announceRoomUpdated } from "../realtime/publish.js";
 import { builder } from "./builder.js";
 import { ChannelRef, GroupChatRef, OneToOneChatRef, RoomRef } from "./refs.js";
 import { idsArg, intArg, jsonObjectArg, textArg, urlArg } from "./validate.js";
@@ -117,7 +117,8 @@ function commonRoomFields(
 
 async function createAndAnnounce(context: Context, input: NewRoom): Promise<Room> {
   const room = await createRoom(context.db, input);
-  announceMembersAdded(context.realtime, room.id, [input.creatorId, ...input.memberIds.filter((id) => id !== input.creatorId)]);
+  const memberIds = [input.creatorId, ...input.memberIds.filter((id) => id !== input.creatorId)];
+  announceRoomCreated(context, room, memberIds, input.creatorId);
   return room;
 }
 
@@ -128,8 +129,10 @@ builder.mutationFields((t) => ({
     args: { userId: t.arg.id({ required: true, description: "The other user; they must have made a request before." }) },
     authScopes: { canCreateRoom: "ONE_TO_ONE" },
     resolve: async (_root, args, context) => {
-      const { room, created } = await openOneToOneChat(context.db, viewerOf(context).id, checkId(String(args.userId), "user"));
-      if (created) announceMembersAdded(context.realtime, room.id, created);
+      const by = viewerOf(context).id;
+      const { room, created } = await openOneToOneChat(context.db, by, checkId(String(args.userId), "user"));
+      // An existing chat returned again is no new room.
+      if (created) announceRoomCreated(context, room, created, by);
       return room;
     },
   }),
@@ -186,7 +189,7 @@ builder.mutationFields((t) => ({
     authScopes: (_root, args) => ({ roomAdmin: { roomId: String(args.roomId), action: "delete" } }),
     resolve: async (_root, args, context) => {
       const [, room] = await context.gate.admin(String(args.roomId), "delete");
-      announceRoomDeleted(context.realtime, room.id, await deleteRoom(context.db, room.id));
+      announceRoomDeleted(context, room, await deleteRoom(context.db, room.id), viewerOf(context).id);
       return room.id;
     },
   }),

@@ -9,6 +9,7 @@ import type { LoadedMessage } from "../db/loaders.js";
 import * as messages from "../db/messages.js";
 import { BadUserInputError, ConflictError, ForbiddenError } from "../errors.js";
 import { LIMITS } from "../limits.js";
+import { announceMessageSent } from "../realtime/publish.js";
 import { builder } from "./builder.js";
 import { MediaTypeEnum } from "./message.js";
 import { MessageRef } from "./refs.js";
@@ -213,10 +214,10 @@ builder.mutationFields((t) => ({
     authScopes: (_root, args) => ({ canSendMessageTo: String(args.input.roomId) }),
     resolve: async (_root, { input }, context) => {
       const { sent, room } = await storeAllowed(context, String(input.roomId), input);
+      // An idempotent retry (a known clientMsgId) created nothing: nothing to announce.
       if (sent.created) {
-        const event = { kind: "MESSAGE_ADDED", roomId: sent.roomId, seq: sent.seq, messageId: sent.message.id } as const;
         const payload = deliveredPayload(context, sent, room);
-        context.realtime.publishMessage(event, payload);
+        announceMessageSent(context, sent, room, payload);
         // Carries what was written (sender, room, attachments): its fields read nothing back.
         if (payload) return payload;
       }

@@ -9,6 +9,8 @@ export interface ChatMetricsOptions {
   defaultMetrics?: boolean;
   /** Rooms with local subscribers, read at scrape time (RealtimeHub.watchedRooms). */
   watchedRooms?: () => number;
+  /** Events waiting for the event handler, read at scrape time (EventDispatcher.queueLength). */
+  eventQueueLength?: () => number;
 }
 
 export interface ChatMetrics {
@@ -19,13 +21,17 @@ export interface ChatMetrics {
   readonly openSubscriptions: Gauge<"subscription">;
   readonly deliveries: Counter<"subscription">;
   readonly executions: Counter<"mode">;
+  /** Event handler calls by method and outcome (ok, error, timeout). */
+  readonly eventHandlerCalls: Counter<"method" | "outcome">;
+  /** Events the event handler never got: the queue was full, or the server stopped first. */
+  readonly eventHandlerDropped: Counter<"method">;
 }
 
 export function createChatMetrics(options: ChatMetricsOptions = {}): ChatMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const { watchedRooms } = options;
+  const { watchedRooms, eventQueueLength } = options;
   if (watchedRooms) {
     new Gauge({
       name: "chat_realtime_watched_rooms",
@@ -33,6 +39,16 @@ export function createChatMetrics(options: ChatMetricsOptions = {}): ChatMetrics
       registers,
       collect() {
         this.set(watchedRooms());
+      },
+    });
+  }
+  if (eventQueueLength) {
+    new Gauge({
+      name: "chat_event_handler_queue_length",
+      help: "Events waiting for the event handler on this instance (EVENT_HANDLER_QUEUE_LIMIT at most).",
+      registers,
+      collect() {
+        this.set(eventQueueLength());
       },
     });
   }
@@ -75,6 +91,18 @@ export function createChatMetrics(options: ChatMetricsOptions = {}): ChatMetrics
         "Executions of subscription events: shared (one per event for all subscribers with the same " +
         "operation and variables) or per_subscriber (the operation selects fields about the viewer).",
       labelNames: ["mode"] as const,
+      registers,
+    }),
+    eventHandlerCalls: new Counter({
+      name: "chat_event_handler_calls_total",
+      help: "Event handler calls by method and outcome: ok, error (it threw), timeout (abandoned after EVENT_HANDLER_TIMEOUT_MS).",
+      labelNames: ["method", "outcome"] as const,
+      registers,
+    }),
+    eventHandlerDropped: new Counter({
+      name: "chat_event_handler_dropped_total",
+      help: "Events the event handler never got, by method: the queue was full, or the server stopped first.",
+      labelNames: ["method"] as const,
       registers,
     }),
   };
