@@ -173,12 +173,11 @@ describe.each(PROVIDERS)("presence on %s", (provider) => {
     const sse = await connectSse(server, "eve");
     const sseEvents = sse.subscribe(ROOM_EVENTS, { roomId: second });
     await Promise.all([onFirst, onSecond, onFirstOverSse, onViewer].map((events) => events.waitFor(1)));
-    await onViewer.waitFor(2);
     await waitForListeners(server, second, 2);
     await Promise.all([ws1.dispose(), ws2.dispose()]);
     sseEvents.unsubscribe();
     await Promise.all([onFirst, onSecond, onFirstOverSse].map((events) => events.waitFor(2)));
-    await onViewer.waitFor(4);
+    await onViewer.waitFor(2);
     await sleep(GRACE_MS * 2);
     expect(presenceOf(onFirst)).toEqual([
       ["eve", first, true],
@@ -189,16 +188,10 @@ describe.each(PROVIDERS)("presence on %s", (provider) => {
       ["eve", second, false],
     ]);
     expect(presenceOf(onFirstOverSse)).toEqual(presenceOf(onFirst));
-    // One stream for all the viewer's rooms: the change once for each room they share.
+    // One stream for all the viewer's rooms: each change once, through one of the rooms shared.
     const viewerPresence = onViewer.results.map((result) => result.data?.viewerEvents).filter((event) => event?.kind === "PRESENCE_CHANGED");
-    expect(viewerPresence.map((event) => [event.roomId, event.user.online]).sort()).toEqual(
-      [
-        [first, true],
-        [second, true],
-        [first, false],
-        [second, false],
-      ].sort(),
-    );
+    expect(viewerPresence.map((event) => event.user.online)).toEqual([true, false]);
+    for (const event of viewerPresence) expect([first, second]).toContain(event.roomId);
     sse.client.dispose();
     annElsewhere.client.dispose();
     await ann.dispose();

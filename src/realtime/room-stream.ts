@@ -99,6 +99,10 @@ export async function openRoomStream(
   return queue;
 }
 
+/** Presence changes a viewerEvents stream remembers, to pass each on once whatever the number of
+ * rooms it came through. */
+const RECENT_PRESENCE_CHANGES = 32;
+
 /** Everything the viewer may see: the events of all their rooms, joins and removals, notifications. */
 export async function openViewerStream(options: StreamOptions): Promise<EventQueue<StreamEvent>> {
   const stream = new ViewerStream(options);
@@ -114,6 +118,8 @@ class ViewerStream {
    * room list and an ADDED_TO_ROOM event can name the same room at once, and two watches would
    * deliver each event twice. */
   private watches: Map<string, RoomWatch | null> | null = null;
+  /** The last presence changes passed on (passedOn()); made with the first. */
+  private recentPresence: string[] | null = null;
   /** Rooms the viewer was added to while their watch was being set up. */
   private admitWhenSet: Set<string> | null = null;
   private readonly stopUser: () => void;
@@ -144,6 +150,7 @@ class ViewerStream {
       // The viewer hears of their own removal once, as REMOVED_FROM_ROOM on their user topic,
       // whichever of the two topics delivers first; the room's version is not repeated.
       if (endsAccess(event, viewerId) || !roomWatch.mayReceive(viewerId)) return this.unwatch(roomId);
+      if (event.kind === "PRESENCE_CHANGED" && this.passedOn(event)) return;
       this.queue.push(event);
     });
     // Just added: this instance may not have seen the room's MEMBERS_ADDED event yet.
@@ -151,6 +158,18 @@ class ViewerStream {
     // Ended, or removed from the room, while the watch was being set up.
     if (this.queue.done || watches.get(roomId) !== null) roomWatch.stop();
     else watches.set(roomId, roomWatch);
+  }
+
+  /** Has this presence change gone out already? It reaches the stream through every room the
+   * viewer shares with the user, and goes out once. The copies of one change are queued together,
+   * so the last few changes are all there is to remember. */
+  private passedOn(event: { userId: string; online: boolean; lastSeenAt: string }): boolean {
+    const key = `${event.online ? "+" : "-"}${event.lastSeenAt} ${event.userId}`;
+    const recent = (this.recentPresence ??= []);
+    if (recent.includes(key)) return true;
+    recent.push(key);
+    if (recent.length > RECENT_PRESENCE_CHANGES) recent.shift();
+    return false;
   }
 
   private unwatch(roomId: string): void {
