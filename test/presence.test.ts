@@ -128,6 +128,32 @@ describe.each(PROVIDERS)("presence on %s", (provider) => {
     await ann.dispose();
   });
 
+  it("follows the room's members: one added after the subscription began is heard, one removed no longer", async () => {
+    await signIn(server, "gus");
+    const roomId = await createGroup(server, "ann", ["ben"]);
+    const ann = await connectWs(server, "ann");
+    const events = ann.subscribe(ROOM_EVENTS, { roomId });
+    await waitForListeners(server, roomId, 1);
+
+    await ok(server, "ann", `mutation($r: ID!, $u: ID!) { addMember(roomId: $r, userId: $u) { id } }`, { r: roomId, u: "gus" });
+    const gus = await connectWs(server, "gus");
+    await until(async () => presenceOf(events).length === 1);
+    expect(presenceOf(events)).toEqual([["gus", roomId, true]]);
+
+    await ok(server, "ann", `mutation($r: ID!, $u: ID!) { removeMember(roomId: $r, userId: $u) { id } }`, { r: roomId, u: "gus" });
+    await gus.dispose();
+    await sleep(GRACE_MS * 2);
+    // Gus went offline after the grace, no longer a member: not heard. Ben's change, later, is.
+    const ben = await connectWs(server, "ben");
+    await until(async () => presenceOf(events).length >= 2);
+    expect(presenceOf(events)).toEqual([
+      ["gus", roomId, true],
+      ["ben", roomId, true],
+    ]);
+    await ben.dispose();
+    await ann.dispose();
+  });
+
   it("treats a reconnect within the grace, and one of two connections closing, as no change", async () => {
     const roomId = await createGroup(server, "ann", ["dan"]);
     const ann = await connectWs(server, "ann");

@@ -46,14 +46,40 @@ type Log = (message: string, error?: unknown) => void;
 /** Stored messages a channel holds for events not arrived yet. */
 const MAX_OFFERED = 10_000;
 
+/** The local channels each user receives, so that a presence change reaches the user's rooms
+ * without a look at every room this instance watches. */
+class ChannelsByReceiver {
+  private readonly byUser = new Map<string, Set<RoomChannel>>();
+
+  add(userId: string, channel: RoomChannel): void {
+    const channels = this.byUser.get(userId);
+    if (channels) channels.add(channel);
+    else this.byUser.set(userId, new Set([channel]));
+  }
+
+  remove(userId: string, channel: RoomChannel): void {
+    const channels = this.byUser.get(userId);
+    if (channels?.delete(channel) && channels.size === 0) this.byUser.delete(userId);
+  }
+
+  of(userId: string): ReadonlySet<RoomChannel> {
+    return this.byUser.get(userId) ?? NO_CHANNELS;
+  }
+}
+
+const NO_CHANNELS: ReadonlySet<RoomChannel> = new Set();
+
 class RoomChannel {
   readonly listeners = new Set<RoomListener>();
   /** Listeners whose watch has begun (the channel had loaded its state). */
   established = 0;
-  readonly receivers = new Set<string>();
+  /** Who may receive the room's events; every change goes through addReceiver/removeReceiver,
+   * which keep the hub's index of channels by receiver current. */
+  private readonly receivers = new Set<string>();
   lastSeq = 0;
   /** Set once the members were read: until then `receivers` is empty, not the truth. */
   loaded = false;
+  private closed = false;
   private chain: Promise<void>;
   private readonly unsubscribe: () => void;
 
@@ -62,6 +88,7 @@ class RoomChannel {
     private readonly db: Db,
     bus: EventBus,
     private readonly log: Log,
+    private readonly index: ChannelsByReceiver,
   ) {
     // Listen first, then read the state: events that arrive meanwhile wait on the chain.
     this.unsubscribe = bus.subscribe(roomTopic(roomId), (payload) => this.enqueue(payload as RoomEvent));
@@ -78,8 +105,23 @@ class RoomChannel {
       tx.room.findUnique({ where: { id: this.roomId }, select: { lastSeq: true, members: { select: { userId: true } } } }),
     );
     this.lastSeq = room?.lastSeq ?? 0;
-    for (const member of room?.members ?? []) this.receivers.add(member.userId);
+    for (const member of room?.members ?? []) this.addReceiver(member.userId);
     this.loaded = true;
+  }
+
+  mayReceive(userId: string): boolean {
+    return this.receivers.has(userId);
+  }
+
+  addReceiver(userId: string): void {
+    this.receivers.add(userId);
+    // A channel closed while it was loading finishes its load: it must not enter the index then.
+    if (!this.closed) this.index.add(userId, this);
+  }
+
+  private removeReceiver(userId: string): void {
+    this.receivers.delete(userId);
+    this.index.remove(userId, this);
   }
 
   /** Messages this instance stored, by seq, until their event arrives: no read back. */
@@ -102,10 +144,10 @@ class RoomChannel {
     // Decided here, in order: a member removed by an earlier event hears no more.
     if (event.kind === "PRESENCE_CHANGED" && !this.receivers.has(event.userId)) return;
     const change = membershipChange(event);
-    if (change) for (const userId of change.added) this.receivers.add(userId);
+    if (change) for (const userId of change.added) this.addReceiver(userId);
     this.deliver({ ...event, ...(await this.payloadOf(event)) });
     // Removed users get the removal itself, then nothing more.
-    if (change) for (const userId of change.removed) this.receivers.delete(userId);
+    if (change) for (const userId of change.removed) this.removeReceiver(userId);
   }
 
   /** Delivers every message after lastSeq up to `seq`, in order: the event's own and any gap. */
@@ -163,7 +205,9 @@ class RoomChannel {
   }
 
   close(): void {
+    this.closed = true;
     this.unsubscribe();
+    for (const userId of this.receivers) this.index.remove(userId, this);
   }
 }
 
@@ -175,6 +219,9 @@ export interface TrackedStream {
 
 export class RealtimeHub {
   private readonly channels = new Map<string, RoomChannel>();
+  private readonly channelsByReceiver = new ChannelsByReceiver();
+  /** Channels still reading their members: they cannot tell yet whom an event is for. */
+  private readonly loadingChannels = new Set<RoomChannel>();
   private readonly userListeners = new Map<string, number>();
   private readonly streams = new Set<TrackedStream>();
   private readonly stopPresence: () => void;
@@ -198,10 +245,11 @@ export class RealtimeHub {
   private deliverPresence(event: PresenceEvent): void {
     const { userId, online, lastSeenAt } = event;
     // Into the queues of the user's rooms, behind the membership events before it (process()
-    // decides on the members then); a channel still loading cannot tell yet.
-    for (const channel of this.channels.values()) {
-      if (channel.loaded && !channel.receivers.has(userId)) continue;
-      channel.enqueue({ kind: "PRESENCE_CHANGED", roomId: channel.roomId, userId, online, lastSeenAt });
+    // decides on the members then); a channel still loading cannot tell yet, so it gets it too.
+    for (const channels of [this.channelsByReceiver.of(userId), this.loadingChannels]) {
+      for (const channel of channels) {
+        channel.enqueue({ kind: "PRESENCE_CHANGED", roomId: channel.roomId, userId, online, lastSeenAt });
+      }
     }
   }
 
@@ -224,8 +272,13 @@ export class RealtimeHub {
   async watchRoom(roomId: string, listener: RoomListener): Promise<RoomWatch> {
     let channel = this.channels.get(roomId);
     if (!channel) {
-      channel = new RoomChannel(roomId, this.db, this.bus, this.log);
-      this.channels.set(roomId, channel);
+      const loading = new RoomChannel(roomId, this.db, this.bus, this.log, this.channelsByReceiver);
+      this.channels.set(roomId, loading);
+      this.loadingChannels.add(loading);
+      const loaded = () => void this.loadingChannels.delete(loading);
+      // A failed load is the watcher's error (it awaits ready below), not one more to handle here.
+      loading.ready.then(loaded, loaded);
+      channel = loading;
     }
     const current = channel;
     current.listeners.add(listener);
@@ -234,8 +287,8 @@ export class RealtimeHub {
     let stopped = false;
     return {
       startSeq: current.lastSeq,
-      mayReceive: (userId) => current.receivers.has(userId),
-      admit: (userId) => current.receivers.add(userId),
+      mayReceive: (userId) => current.mayReceive(userId),
+      admit: (userId) => current.addReceiver(userId),
       stop: () => {
         if (stopped) return;
         stopped = true;
@@ -243,6 +296,7 @@ export class RealtimeHub {
         current.listeners.delete(listener);
         if (current.listeners.size === 0 && this.channels.get(roomId) === current) {
           this.channels.delete(roomId);
+          this.loadingChannels.delete(current);
           current.close();
         }
       },
