@@ -27,7 +27,7 @@ export interface Config {
   /** A user whose last connection closed stays online this long (ms): a reconnect within it is no change. @default 5000 */
   PRESENCE_GRACE_MS: number;
   /** With REDIS_URL: how long an instance's presence entries outlive its last heartbeat (ms), so the users
-   * of an instance that died without shutdown go offline within it. @default 30000 */
+   * of an instance that died without shutdown go offline within it; at least 1000. @default 30000 */
   PRESENCE_TTL_MS: number;
   /** With REDIS_URL: prefix of the presence keys and of the channel presence changes travel on; the
    * instances of one deployment share it, deployments on one Redis each need their own. @default "chat:presence:" */
@@ -179,11 +179,11 @@ function asPort(value: unknown): number | undefined {
   return port;
 }
 
-function asCount(key: ConfigKey, value: unknown, max: number): number | undefined {
+function asCount(key: ConfigKey, value: unknown, max: number, min = 1): number | undefined {
   if (value === undefined || value === null) return undefined;
   const count = typeof value === "number" ? value : Number(value);
-  if (!Number.isInteger(count) || count < 1 || count > max) {
-    throw new ConfigError(`${key} must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(count) || count < min || count > max) {
+    throw new ConfigError(`${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
   return count;
 }
@@ -233,7 +233,8 @@ export function loadConfig(
     EVENT_HANDLER_TIMEOUT_MS: asCount("EVENT_HANDLER_TIMEOUT_MS", get("EVENT_HANDLER_TIMEOUT_MS"), 600_000) ?? 10_000,
     EVENT_HANDLER_QUEUE_LIMIT: asCount("EVENT_HANDLER_QUEUE_LIMIT", get("EVENT_HANDLER_QUEUE_LIMIT"), 1_000_000) ?? 10_000,
     PRESENCE_GRACE_MS: asCount("PRESENCE_GRACE_MS", get("PRESENCE_GRACE_MS"), 600_000) ?? 5_000,
-    PRESENCE_TTL_MS: asCount("PRESENCE_TTL_MS", get("PRESENCE_TTL_MS"), 3_600_000) ?? 30_000,
+    // Under a second, instances would take each other's late heartbeats for deaths.
+    PRESENCE_TTL_MS: asCount("PRESENCE_TTL_MS", get("PRESENCE_TTL_MS"), 3_600_000, 1_000) ?? 30_000,
     PRESENCE_KEY_PREFIX: asString("PRESENCE_KEY_PREFIX", get("PRESENCE_KEY_PREFIX")) ?? "chat:presence:",
     MESSAGE_SOFT_DELETE: asBoolean("MESSAGE_SOFT_DELETE", get("MESSAGE_SOFT_DELETE")) ?? false,
     ENABLE_NOTIFICATIONS: asBoolean("ENABLE_NOTIFICATIONS", get("ENABLE_NOTIFICATIONS")) ?? true,

@@ -50,6 +50,21 @@ describe("configuration", () => {
     expect(() => loadConfig({}, { RATE_LIMIT_MEMBERSHIP_PER_MINUTE: "0" }, emptyDir())).toThrow(/RATE_LIMIT_MEMBERSHIP_PER_MINUTE must be an integer from 1/);
   });
 
+  it("reads the event handler and presence settings, with documented defaults and bounds", () => {
+    const defaults = loadConfig({}, {}, emptyDir());
+    expect(defaults).toMatchObject({
+      EVENT_HANDLER_TIMEOUT_MS: 10_000,
+      EVENT_HANDLER_QUEUE_LIMIT: 10_000,
+      PRESENCE_GRACE_MS: 5_000,
+      PRESENCE_TTL_MS: 30_000,
+    });
+    expect(defaults.EVENT_HANDLER).toBeUndefined();
+    const set = loadConfig({}, { EVENT_HANDLER: "./dist/hooks.js#Hooks", PRESENCE_TTL_MS: "1000" }, emptyDir());
+    expect(set).toMatchObject({ EVENT_HANDLER: "./dist/hooks.js#Hooks", PRESENCE_TTL_MS: 1_000 });
+    expect(() => loadConfig({}, { PRESENCE_TTL_MS: "150" }, emptyDir())).toThrow(/PRESENCE_TTL_MS must be an integer from 1000 to/);
+    expect(() => loadConfig({}, { EVENT_HANDLER_QUEUE_LIMIT: "0" }, emptyDir())).toThrow(/EVENT_HANDLER_QUEUE_LIMIT must be an integer from 1/);
+  });
+
   it("names the variable in every error", () => {
     const dir = emptyDir();
     expect(() => loadConfig({}, { PORT: "http" }, dir)).toThrow(/PORT must be an integer/);

@@ -2,8 +2,8 @@
 // every recipient who is not online gets one push (the sender never does). Online recipients
 // already received it through their subscriptions.
 //
-// Register it with EVENT_HANDLER="./examples/event-handlers/push-to-offline.ts#PushToOffline";
-// a real application passes its push service (APNs, FCM, Web Push...) in a subclass's constructor.
+// Register it, compiled to JavaScript (the server loads the module with plain Node), with
+// EVENT_HANDLER="./dist/push-to-offline.js#PushToOffline"; a real application passes its push service (APNs, FCM, Web Push...) in a subclass's constructor.
 import { ChatEventHandler, type ChatEventHandlerServices, type MessageSentEvent } from "realtime-chat-graphql";
 
 export interface PushNotification {

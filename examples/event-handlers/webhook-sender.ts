@@ -1,7 +1,8 @@
 // Posts every event to a URL as JSON, signed so the receiver can tell it came from this server.
 //
-// Register it with EVENT_HANDLER="./examples/event-handlers/webhook-sender.ts#WebhookSender" and
-// set CHAT_WEBHOOK_URL and CHAT_WEBHOOK_SECRET (or subclass it and pass the options).
+// Register it, compiled to JavaScript (the server loads the module with plain Node), with
+// EVENT_HANDLER="./dist/webhook-sender.js#WebhookSender", and set CHAT_WEBHOOK_URL and
+// CHAT_WEBHOOK_SECRET (or subclass it and pass the options).
 //
 // Each POST carries:
 //   X-Chat-Event:      the method (onMessageSent, ...)
