@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ThrowawayRedis } from "../scripts/chaos/services.js";
-import { connectWs, waitForListeners, type Collected } from "./harness/clients.js";
+import { connectWs, poll, sleep, waitForListeners, type Collected } from "./harness/clients.js";
 import { createTestDatabase, PROVIDERS } from "./harness/databases.js";
 import { createGroup, ok, signIn } from "./harness/fixtures.js";
 import { remoteServer, startServerProcess, type ServerProcess } from "./harness/process.js";
@@ -32,16 +32,6 @@ const ROOM_EVENTS = `subscription($roomId: ID!) {
   roomEvents(roomId: $roomId) { kind roomId ... on PresenceChangedEvent { user { id online lastSeenAt } } }
 }`;
 const MEMBERS = `query($r: ID!) { room(id: $r) { members(first: 100) { edges { node { user { id online lastSeenAt } } } } } }`;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await sleep(50);
-  }
-}
 
 const presenceOf = (events: Collected) =>
   events.results
@@ -189,13 +179,13 @@ describe.runIf(PROVIDERS.includes("postgresql"))("presence across instances (Pos
     await redis.down();
     const ben = await connectWs(a, "ben");
     // No error: a sees ben's connection, b sees none of his.
-    await waitUntil(async () => (await presenceIn(a, "ann", roomId, "ben"))?.online === true);
+    await poll(async () => (await presenceIn(a, "ann", roomId, "ben"))?.online === true, "ben online on a");
     expect(await presenceIn(b, "ann", roomId, "ben")).toMatchObject({ online: false });
 
     await redis.up();
     // a's next heartbeat puts its entries back.
-    await waitUntil(async () => (await presenceIn(b, "ann", roomId, "ben"))?.online === true, TTL_MS * 4);
+    await poll(async () => (await presenceIn(b, "ann", roomId, "ben"))?.online === true, "ben online on b", TTL_MS * 4);
     await ben.dispose();
-    await waitUntil(async () => (await presenceIn(b, "ann", roomId, "ben"))?.online === false, TTL_MS * 4);
+    await poll(async () => (await presenceIn(b, "ann", roomId, "ben"))?.online === false, "ben offline on b", TTL_MS * 4);
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { User } from "../src/generated/sqlite/client.js";
 import { PermissionHandler } from "../src/permissions/permission-handler.js";
 import { PROVIDERS } from "./harness/databases.js";
-import { connectSse, connectWs, waitForListeners, waitForViewer, type Collected } from "./harness/clients.js";
+import { connectSse, connectWs, poll, sleep, waitForListeners, waitForViewer, type Collected } from "./harness/clients.js";
 import { createGroup, ok, sendMessage, signIn } from "./harness/fixtures.js";
 import { startTestServer, stopTestServers, type TestServer } from "./harness/server.js";
 
@@ -21,17 +21,6 @@ const ROOM_EVENTS = `subscription($roomId: ID!) {
 const VIEWER_EVENTS = `subscription { viewerEvents { kind roomId ... on PresenceChangedEvent { user { id online } } } }`;
 
 const MEMBERS = `query($r: ID!) { room(id: $r) { members(first: 100) { edges { node { user { id online lastSeenAt } } } } } }`;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` holds (a graphql-ws client counts once the server acknowledged it). */
-async function until(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await sleep(20);
-  }
-}
 
 interface Seen {
   online: boolean;
@@ -137,7 +126,7 @@ describe.each(PROVIDERS)("presence on %s", (provider) => {
 
     await ok(server, "ann", `mutation($r: ID!, $u: ID!) { addMember(roomId: $r, userId: $u) { id } }`, { r: roomId, u: "gus" });
     const gus = await connectWs(server, "gus");
-    await until(async () => presenceOf(events).length === 1);
+    await poll(() => presenceOf(events).length === 1, "gus online");
     expect(presenceOf(events)).toEqual([["gus", roomId, true]]);
 
     await ok(server, "ann", `mutation($r: ID!, $u: ID!) { removeMember(roomId: $r, userId: $u) { id } }`, { r: roomId, u: "gus" });
@@ -145,7 +134,7 @@ describe.each(PROVIDERS)("presence on %s", (provider) => {
     await sleep(GRACE_MS * 2);
     // Gus went offline after the grace, no longer a member: not heard. Ben's change, later, is.
     const ben = await connectWs(server, "ben");
-    await until(async () => presenceOf(events).length >= 2);
+    await poll(() => presenceOf(events).length >= 2, "ben online");
     expect(presenceOf(events)).toEqual([
       ["gus", roomId, true],
       ["ben", roomId, true],
@@ -226,7 +215,7 @@ describe.each(PROVIDERS)("presence on %s", (provider) => {
   it("shows a user offline and never seen to those who share no room with them", async () => {
     const shared = await createGroup(server, "ann", ["ben"]);
     const ben = await connectWs(server, "ben");
-    await until(async () => (await presenceIn(server, "ann", shared)).ben?.online === true);
+    await poll(async () => (await presenceIn(server, "ann", shared)).ben?.online === true, "ben online");
 
     // A former room-mate: fay still reads ben's old message, but they share no room any more.
     const groupId = await createGroup(server, "fay", ["ben"]);

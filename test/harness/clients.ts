@@ -116,11 +116,14 @@ export async function connectSse(
   };
 }
 
-async function poll(done: () => boolean, what: string, timeoutMs: number): Promise<void> {
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `done` holds (it may ask the server: a query, a count); throws naming `what` after `timeoutMs`. */
+export async function poll(done: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await sleep(10);
   }
 }
 
