@@ -258,6 +258,9 @@ describe.each(PROVIDERS)("presence with an overridden canSeePresence on %s", (pr
     const roomId = await createGroup(server, "ann", ["ben", "cat"]);
     const ann = await connectWs(server, "ann");
     const cat = await connectWs(server, "cat");
+    // connectWs does not wait for the server's acknowledgement: cat's arrival must be over before
+    // ann subscribes, or it would be the first event she receives.
+    await poll(async () => (await server.server.presence.onlineAmong(["ann", "cat"])).size === 2, "ann and cat connected");
     // The same document for both: selecting `online` makes it run per subscriber.
     const annEvents = ann.subscribe(ROOM_EVENTS, { roomId });
     const catEvents = cat.subscribe(ROOM_EVENTS, { roomId });
