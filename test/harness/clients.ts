@@ -23,7 +23,18 @@ type Subscribe = (payload: { query: string; variables?: Record<string, unknown>;
   complete: () => void;
 }) => () => void;
 
+/** A presence change, as roomEvents and viewerEvents deliver it (recognised by `kind` or `__typename`). */
+const isPresenceChange = (value: any) =>
+  Object.values((value?.data ?? {}) as Record<string, any>).some(
+    (event) => event?.kind === "PRESENCE_CHANGED" || event?.__typename === "PresenceChangedEvent",
+  );
+
 function collect(subscribe: Subscribe, query: string, variables?: Record<string, unknown>, operationName?: string): Collected {
+  // Other members' clients connect around any test (each client here is a connection): a
+  // subscription that selects nothing of PresenceChangedEvent is not about presence, and its
+  // results leave those events out, so a test counts the events it is about. (The harness's long
+  // PRESENCE_GRACE_MS keeps departures out of tests that do not set their own.)
+  const keepPresence = query.includes("PresenceChangedEvent");
   const waiters: Array<() => void> = [];
   const notify = () => waiters.splice(0).forEach((wake) => wake());
   const collected: Collected = {
@@ -53,6 +64,7 @@ function collect(subscribe: Subscribe, query: string, variables?: Record<string,
     });
   collected.unsubscribe = subscribe({ query, variables, ...(operationName && { operationName }) }, {
     next: (value) => {
+      if (!keepPresence && isPresenceChange(value)) return;
       collected.results.push(value);
       notify();
     },

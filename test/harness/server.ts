@@ -54,6 +54,9 @@ export async function startTestServer(
     RATE_LIMIT_KEY_PREFIX: `test:ratelimit:${randomBytes(8).toString("hex")}:`,
     // Presence likewise (instances of one test share it by passing the same prefix).
     PRESENCE_KEY_PREFIX: `test:presence:${randomBytes(8).toString("hex")}:`,
+    // A user whose test closed their connections would go offline while a later test of the file
+    // watches a room they are in: tests about presence pass a short grace, the others see no departures.
+    PRESENCE_GRACE_MS: 600_000,
     // Quiet unless a test asks for logs (LOG_LEVEL, or its own `logger`).
     LOG_LEVEL: "silent",
     ...serverOptions,
