@@ -39,6 +39,8 @@ interface OpenRoom {
   id: string;
   /** The highest seq shown; the subscription resumes after it. */
   lastSeq: number;
+  /** Its members as last read or changed by a presence event: this room's alone. */
+  members: Member[];
   stop(): void;
 }
 
@@ -172,25 +174,24 @@ function renderMembers(members: Member[]): void {
   );
 }
 
-let members: Member[] = [];
-
 async function loadMembers(room: OpenRoom): Promise<void> {
   const data = await gql<{ room: { members: { edges: Array<{ node: { user: Member } }> } } }>(
     `query Members($roomId: ID!) { room(id: $roomId) { members(first: 100) { edges { node { user { id username online } } } } } }`,
     { roomId: room.id },
   );
   if (current !== room) return;
-  members = data.room.members.edges.map((edge) => edge.node.user);
-  renderMembers(members);
+  room.members = data.room.members.edges.map((edge) => edge.node.user);
+  renderMembers(room.members);
 }
 
 /** A member came online or went offline. */
 function updatePresence(room: OpenRoom, user: Member): void {
   if (current !== room) return;
-  members = members.some((member) => member.id === user.id)
+  const { members } = room;
+  room.members = members.some((member) => member.id === user.id)
     ? members.map((member) => (member.id === user.id ? user : member))
     : [...members, user];
-  renderMembers(members);
+  renderMembers(room.members);
 }
 
 function roomLabel(room: Room): string {
@@ -246,7 +247,6 @@ function closeRoom(): void {
   byId("room-title").textContent = "Pick a room";
   byId("messages").replaceChildren();
   byId("members").replaceChildren();
-  members = [];
   byId("send-form").hidden = true;
   renderRooms();
 }
@@ -254,7 +254,7 @@ function closeRoom(): void {
 async function openRoom(room: Room): Promise<void> {
   clearErrors();
   current?.stop();
-  const opened: OpenRoom = { id: room.id, lastSeq: 0, stop: () => {} };
+  const opened: OpenRoom = { id: room.id, lastSeq: 0, members: [], stop: () => {} };
   current = opened;
   unread.delete(room.id);
   byId("room-title").textContent = roomLabel(room);
