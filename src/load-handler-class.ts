@@ -5,6 +5,15 @@ import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
+/** Is `value` the class `base`, a subclass of it, or a class marked with `brand`: a subclass of
+ * another copy of this package (an application's own dependency) is not `instanceof` ours. */
+export function isBrandedSubclass(value: unknown, base: abstract new (...args: never[]) => unknown, brand: symbol): boolean {
+  return (
+    typeof value === "function" &&
+    (value === base || value.prototype instanceof base || (value as unknown as Record<symbol, unknown>)[brand] === true)
+  );
+}
+
 /** Why a handler setting could not be turned into a class. */
 export class HandlerLoadError extends Error {
   override name = "HandlerLoadError";

@@ -6,6 +6,7 @@
 //
 // Every payload is plain data (strings, numbers, booleans, arrays, plain objects; times as ISO
 // 8601 strings), so JSON.stringify(event) is a complete record of it.
+import { isBrandedSubclass } from "../load-handler-class.js";
 import type { Logger } from "../logger.js";
 
 /** Marks ChatEventHandler and its subclasses, also across two copies of this package. */
@@ -178,12 +179,7 @@ for (const method of CHAT_EVENT_METHODS) {
 export type ChatEventHandlerClass = new (services: ChatEventHandlerServices) => ChatEventHandler;
 
 export function isChatEventHandlerClass(value: unknown): value is ChatEventHandlerClass {
-  return (
-    typeof value === "function" &&
-    (value === ChatEventHandler ||
-      value.prototype instanceof ChatEventHandler ||
-      (value as unknown as Record<symbol, unknown>)[CHAT_EVENT_HANDLER_BRAND] === true)
-  );
+  return isBrandedSubclass(value, ChatEventHandler, CHAT_EVENT_HANDLER_BRAND);
 }
 
 /** Does the handler do something on this method (i.e. did a subclass override the no-op)? */

@@ -3,6 +3,7 @@
 // subclass it and register the subclass (PERMISSION_HANDLER, the config file, or the
 // `permissionHandler` option of createChatServer). Method names and return types are a contract.
 import type { Room, RoomKind, User } from "../generated/sqlite/client.js";
+import { isBrandedSubclass } from "../load-handler-class.js";
 import {
   PermissionHelpers,
   type AdminAction,
@@ -94,10 +95,5 @@ export class PermissionHandler extends PermissionHelpers {
 export type PermissionHandlerClass = typeof PermissionHandler;
 
 export function isPermissionHandlerClass(value: unknown): value is PermissionHandlerClass {
-  return (
-    typeof value === "function" &&
-    (value === PermissionHandler ||
-      value.prototype instanceof PermissionHandler ||
-      (value as unknown as Record<symbol, unknown>)[PERMISSION_HANDLER_BRAND] === true)
-  );
+  return isBrandedSubclass(value, PermissionHandler, PERMISSION_HANDLER_BRAND);
 }
