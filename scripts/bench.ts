@@ -1,4 +1,4 @@
-// `npm run bench`: this project side by side with two baselines, in the same run, on this machine.
+// `npm run bench`: this project side by side with three baselines, in the same run, on this machine.
 //
 //   A. small   50 one-to-one rooms, both members subscribed, 32 senders in closed loops (each sends
 //              as soon as its previous send is acknowledged), 10 s measured after 2 s of warm-up:
@@ -15,8 +15,11 @@
 // Systems: the project (the real createChatServer: sendMessage over HTTP, and again over the
 // member's graphql-ws connection as a Socket.IO client sends over its socket; graphql-ws subscriptions),
 // "Socket.IO + better-sqlite3" (scripts/bench/servers/socketio.ts: insert in WAL mode with
-// synchronous = NORMAL, then emit to the room, then ack) and "bare ws" (scripts/bench/servers/
-// bare-ws.ts: one pre-serialised frame per message to every socket of the room, no database).
+// synchronous = NORMAL, then emit to the room, then ack), "bare graphql-ws + better-sqlite3"
+// (scripts/bench/servers/graphql-floor.ts: the same chat and the same insert as GraphQL operations,
+// graphql-js over graphql-ws's own server, none of the project's features: what GraphQL itself
+// costs) and "bare ws" (scripts/bench/servers/bare-ws.ts: one pre-serialised frame per message to
+// every socket of the room, no database).
 //
 // How it measures: each run starts a fresh server process pinned to core 0 and a fresh load
 // generator pinned to core 1 (taskset; without it both run unpinned and the output says so).
@@ -25,7 +28,7 @@
 // a figure it may have limited is marked. Servers run compiled JavaScript with plain node.
 // A benchmark, not a test: it asserts nothing, and `npm test` does not run it.
 //
-//   npm run bench -- [--scenario small,fanout,idle] [--db sqlite,postgres] [--sends http,ws] [--systems project,socketio,ws]
+//   npm run bench -- [--scenario small,fanout,idle] [--db sqlite,postgres] [--sends http,ws] [--systems project,socketio,graphql,ws]
 //                    [--seconds 10] [--warmup 2] [--fanout-rate 100] [--fanout-seconds 5]
 //                    [--idle-connections 10000] [--repeat 1] [--json results.json] [--cpu-prof DIR] [--no-pin]
 //                    [--postgres-url URL] [--redis-url URL]
@@ -57,8 +60,9 @@ import {
 
 const HELP = `npm run bench -- [options]
 
-Runs this project and two baselines (Socket.IO + better-sqlite3, bare ws) through the same
-scenarios in one run and prints one table per scenario with project/baseline ratios.
+Runs this project and three baselines (Socket.IO + better-sqlite3, bare graphql-ws +
+better-sqlite3, bare ws) through the same scenarios in one run and prints one table per scenario
+with project/baseline ratios.
 
   --scenario LIST        small,fanout,idle (A, B, C; letters work too)     default: all
   --db LIST              the project's database: sqlite,postgres            default: sqlite,postgres
@@ -66,7 +70,7 @@ scenarios in one run and prints one table per scenario with project/baseline rat
                          unreachable, unless asked for explicitly)
   --sends LIST           how the project's members send: http (a POST each), ws (a mutation on
                          their graphql-ws connection)                       default: http,ws
-  --systems LIST         project,socketio,ws                                default: all
+  --systems LIST         project,socketio,graphql,ws                        default: all
   --seconds N            A: measured seconds                                default: 10
   --warmup N             A: warm-up seconds before the window; B sends min(20, rate × N) messages
                          first, and waits for them to be delivered          default: 2
@@ -204,7 +208,7 @@ function baselineVersions(root: string): string {
       return "?";
     }
   };
-  return ["socket.io", "ws", "better-sqlite3"].map((name) => `${name} ${version(name)}`).join(", ");
+  return ["socket.io", "graphql-ws", "graphql", "ws", "better-sqlite3"].map((name) => `${name} ${version(name)}`).join(", ");
 }
 
 /** Microseconds some task on the machine spent waiting for a CPU (Linux PSI), if available. */
@@ -473,7 +477,9 @@ async function main(): Promise<void> {
     "bare ws stores nothing (its sends are not durable) and checks no token: it is the floor under any " +
       "Node WebSocket server, not a like-for-like chat server. The Socket.IO baseline trusts the handshake for " +
       "identity and membership; the project verifies a JWT, asks its PermissionHandler, and keeps " +
-      "notifications (ENABLE_NOTIFICATIONS defaults to true; new-message ones need no row).",
+      "notifications (ENABLE_NOTIFICATIONS defaults to true; new-message ones need no row). The bare graphql-ws " +
+      "baseline is the same chat as Socket.IO's (same trust, same insert) spoken as GraphQL: graphql-js over " +
+      "graphql-ws's own server, documents parsed and validated once, one execution per subscriber and event.",
     ...notes,
   );
   for (const run of runs.filter((run) => run.serverLog)) {

@@ -7,7 +7,9 @@ import { SEND_LABELS, SYSTEM_LABELS } from "./spec.js";
 /** A run whose load generator was busier than this (% of its core) may have limited the server. */
 export const LOAD_SATURATION_PERCENT = 85;
 
-const BASELINES: SystemName[] = ["socketio", "ws"];
+const BASELINES: SystemName[] = ["socketio", "graphql", "ws"];
+/** The ratio columns' short names. */
+const RATIO_LABELS: Partial<Record<SystemName, string>> = { socketio: "project/Socket.IO", graphql: "project/bare graphql-ws", ws: "project/bare ws" };
 
 export function formatNumber(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return "n/a";
@@ -176,14 +178,7 @@ export function scenarioTable(scenario: ScenarioName, runs: RunResult[], subtitl
   );
   const baselines = BASELINES.map((system) => of(system, null));
   if (variants.length === 0 && baselines.every((group) => group.length === 0)) return "";
-  const header = [
-    "scenario",
-    SYSTEM_LABELS.project,
-    SYSTEM_LABELS.socketio,
-    SYSTEM_LABELS.ws,
-    "project/Socket.IO",
-    "project/bare ws",
-  ];
+  const header = ["scenario", SYSTEM_LABELS.project, ...BASELINES.map((system) => SYSTEM_LABELS[system]), ...BASELINES.map((system) => RATIO_LABELS[system]!)];
   const lines: string[][] = [];
   const rows = ROWS[scenario];
   const shown: Array<{ db: DbName; sendOver: SendTransport } | null> = variants.length ? variants : [null];
@@ -203,10 +198,8 @@ export function scenarioTable(scenario: ScenarioName, runs: RunResult[], subtitl
       lines.push([
         label,
         cell(row, project),
-        cell(row, baselines[0]!),
-        cell(row, baselines[1]!),
-        row.ratio ? ratio(values[0], values[1]) : "",
-        row.ratio ? ratio(values[0], values[2]) : "",
+        ...baselines.map((group) => cell(row, group)),
+        ...baselines.map((_, i) => (row.ratio ? ratio(values[0], values[i + 1]) : "")),
       ]);
     }
   }

@@ -4,8 +4,10 @@
 export const SCENARIOS = ["small", "fanout", "idle"] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
-/** project: this server; socketio: Socket.IO + better-sqlite3; ws: bare ws broadcast (no database). */
-export const SYSTEMS = ["project", "socketio", "ws"] as const;
+/** project: this server; socketio: Socket.IO + better-sqlite3; graphql: the same chat as a bare
+ * graphql-ws + graphql-js server with better-sqlite3 (GraphQL's own floor); ws: bare ws broadcast
+ * (no database). */
+export const SYSTEMS = ["project", "socketio", "graphql", "ws"] as const;
 export type SystemName = (typeof SYSTEMS)[number];
 
 export const DATABASES = ["sqlite", "postgres"] as const;
@@ -21,6 +23,7 @@ export const SEND_LABELS: Record<SendTransport, string> = { http: "sends over HT
 export const SYSTEM_LABELS: Record<SystemName, string> = {
   project: "this project",
   socketio: "Socket.IO + better-sqlite3",
+  graphql: "bare graphql-ws + better-sqlite3",
   ws: "bare ws",
 };
 

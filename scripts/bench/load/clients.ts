@@ -83,7 +83,6 @@ interface GraphQLResponse {
 }
 
 class ProjectClient implements SystemClient {
-  readonly system = "project" as const;
   private readonly tokens = new Map<string, string>();
   private readonly http: URL;
   private readonly wsUrl: string;
@@ -94,6 +93,7 @@ class ProjectClient implements SystemClient {
     url: string,
     private readonly secret: string,
     private readonly sendOver: SendTransport,
+    readonly system: "project" | "graphql" = "project",
   ) {
     this.http = new URL(url);
     this.wsUrl = url.replace(/^http/, "ws");
@@ -473,6 +473,9 @@ class BareWsClient implements SystemClient {
 export function createSystemClient(system: SystemName, url: string, secret: string, sendOver: SendTransport): SystemClient {
   if (system === "project") return new ProjectClient(url, secret, sendOver);
   if (system === "socketio") return new SocketIoClient(url);
+  // The bare GraphQL server answers the project's own documents; it is sent to over its socket,
+  // as Socket.IO is.
+  if (system === "graphql") return new ProjectClient(url, secret, "ws", "graphql");
   return new BareWsClient(url);
 }
 

@@ -8,7 +8,7 @@ import { RequestClient } from "../ipc.js";
 import type { CountArgs, CpuSample, HeapSample } from "../servers/control.js";
 import type { RunSpec } from "../spec.js";
 
-const ENTRIES = { project: "project.js", socketio: "socketio.js", ws: "bare-ws.js" } as const;
+const ENTRIES = { project: "project.js", socketio: "socketio.js", graphql: "graphql-floor.js", ws: "bare-ws.js" } as const;
 
 export class ServerProcess {
   readonly profiles: string[] = [];
