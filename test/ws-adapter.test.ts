@@ -68,4 +68,32 @@ describe("protocol errors", () => {
     const [refused] = await once(unknown, "close");
     expect(refused).toBe(4406);
   });
+
+  it("closes with 4408 a connection that sent no connection_init within 3 s, and not one that did", async () => {
+    const server = await startTestServer("sqlite");
+    const url = server.url.replace(/^http/, "ws");
+    const silent = new WebSocket(url, "graphql-transport-ws");
+    const greeted = new WebSocket(url, "graphql-transport-ws");
+    await Promise.all([once(silent, "open"), once(greeted, "open")]);
+    const opened = Date.now();
+    const closedGreeted: number[] = [];
+    greeted.on("close", (code) => closedGreeted.push(code));
+    const acknowledged = new Promise<void>((resolve) =>
+      greeted.on("message", (data) => {
+        if (JSON.parse(String(data)).type === MessageType.ConnectionAck) resolve();
+      }),
+    );
+    greeted.send(stringifyMessage({ type: MessageType.ConnectionInit, payload: { Authorization: `Bearer ${await server.token("ann")}` } }));
+    await acknowledged;
+    const [code, reason] = await once(silent, "close");
+    expect({ code, reason: String(reason) }).toEqual({ code: 4408, reason: "Connection initialisation timeout" });
+    const waited = Date.now() - opened;
+    expect(waited).toBeGreaterThanOrEqual(2_900);
+    expect(waited).toBeLessThan(6_000);
+    // The one that signed in is still open a while after the wait ran out.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(greeted.readyState).toBe(WebSocket.OPEN);
+    expect(closedGreeted).toEqual([]);
+    greeted.close();
+  });
 });

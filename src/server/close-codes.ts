@@ -1,6 +1,6 @@
 // Every WebSocket close code this server sends (README "Realtime" mirrors this list). graphql-ws
-// itself also sends 4400 (bad message), 4408 (no connection_init in time), 4409 (duplicate
-// subscription id) and 4429 (too many connection_init).
+// itself also sends 4400 (bad message), 4409 (duplicate subscription id) and 4429 (too many
+// connection_init); 4408 (no connection_init in time) is its code too, sent by our adapter.
 export enum CloseCode {
   /** The server is shutting down; reconnect (to another instance) and resume with afterSeq. */
   GoingAway = 1001,

@@ -3,7 +3,7 @@
 // deadline is reached in steps of at most that long, each one checking the clock again.
 
 /** Longest delay setTimeout takes. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface Deadline {
   /** Cancels the deadline (idempotent). */

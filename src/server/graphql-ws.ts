@@ -23,6 +23,9 @@ export interface GraphqlWsOptions extends Omit<GraphqlWsHookOptions, "frames"> {
   keepAliveMs?: number;
 }
 
+/** How long a new connection may take to send connection_init (graphql-ws's default). */
+const CONNECTION_INIT_WAIT_MS = 3_000;
+
 /** How long a shutting-down server waits for clients to answer its close frame. */
 const CLOSE_HANDSHAKE_MS = 3_000;
 
@@ -37,10 +40,13 @@ export function startGraphqlWs(options: GraphqlWsOptions): GraphqlWsServer {
   // The adapter tracks its sockets itself (see serveGraphqlWs).
   const wss = new WebSocketServer({ server: httpServer, path: yoga.graphqlEndpoint, maxPayload, clientTracking: false });
   const frames = new SharedFrames();
-  const server = makeServer(graphqlWsHooks({ ...options, frames }));
+  // The adapter waits for connection_init itself: graphql-ws's own timer would stay referenced
+  // for the connection's whole life (about 160 bytes per idle connection).
+  const server = makeServer({ ...graphqlWsHooks({ ...options, frames }), connectionInitWaitTimeout: 0 });
   const adapter = serveGraphqlWs(wss, server, {
     log: options.log,
     frames,
+    connectionInitWaitMs: CONNECTION_INIT_WAIT_MS,
     keepAliveMs: options.keepAliveMs ?? 12_000,
     unanswered: disconnectSlowConsumer,
     extra: (connection) => new ConnectionState(connection, options.maxBufferedBytes),

@@ -5,7 +5,10 @@
 //   4509), and splices shared payloads in (shared-frames);
 // - nothing of the HTTP upgrade request is kept, the socket listeners are shared functions, and
 //   the open sockets are tracked here (ws's clientTracking adds a closure per socket);
-// - one keep-alive timer for all sockets (keep-alive.ts);
+// - one keep-alive timer for all sockets (keep-alive.ts), and per connection only plain timers
+//   that call shared functions (no closures, nothing kept once they are done): the wait for
+//   connection_init, which graphql-ws would keep for the connection's whole life, and the token's
+//   expiry;
 // - frames written to one socket in the same turn of the event loop leave in one system call
 //   (WriteBatches);
 // - errors from ws and graphql-ws go to our logger as JSON lines (never to the console), and the
@@ -14,7 +17,7 @@ import { CloseCode as ProtocolCloseCode, handleProtocols, type Server, type WebS
 import type { Socket } from "node:net";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../logger.js";
-import { startDeadline, type Deadline } from "./deadline.js";
+import { MAX_TIMER_MS } from "./deadline.js";
 import { startKeepAlive } from "./keep-alive.js";
 import type { SharedFrames } from "./shared-frames.js";
 
@@ -39,6 +42,9 @@ export interface WsConnection {
 export interface WsAdapterOptions<Extra> {
   log: Logger;
   frames: SharedFrames;
+  /** A connection that sent no connection_init this long after opening is closed with 4408, as
+   * graphql-ws does (make its server with connectionInitWaitTimeout: 0, so that it does not). */
+  connectionInitWaitMs: number;
   /** Milliseconds between keep-alive pings. */
   keepAliveMs: number;
   /** A connection that did not answer a keep-alive ping by the next one. */
@@ -77,11 +83,30 @@ class WriteBatches {
 /** The TCP socket under a ws WebSocket (ws keeps it as `_socket`; absent once closed). */
 const tcpSocketOf = (socket: WebSocket) => (socket as unknown as { _socket?: Socket | null })._socket ?? null;
 
+/** The connection_init wait ran out (setTimeout's argument: no closure per connection). */
+function initWaitOver(connection: ProtocolConnection): void {
+  connection.initWait = null;
+  connection.close(ProtocolCloseCode.ConnectionInitialisationTimeout, "Connection initialisation timeout");
+}
+
+/** The expiry timer fired: disconnects, or waits on when the expiry was beyond one timer's reach. */
+function expiryReached(connection: ProtocolConnection): void {
+  connection.expiry = null;
+  if (Date.now() >= connection.expiresAt) connection.expire();
+  else connection.armExpiry();
+}
+
 /** One socket as graphql-ws's protocol core sees it. */
 class ProtocolConnection implements ProtocolSocket, WsConnection {
   private receive: ((data: string) => Promise<void>) | null = null;
   private closed: Closed | null = null;
-  private deadline: Deadline | null = null;
+  /** Until connection_init arrives (then released). */
+  initWait: NodeJS.Timeout | null = null;
+  /** disconnectAt()'s moment (epoch ms), close code and reason, and its timer. */
+  expiresAt = 0;
+  private expiryCode = 0;
+  private expiryReason = "";
+  expiry: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -98,7 +123,9 @@ class ProtocolConnection implements ProtocolSocket, WsConnection {
     return this.socket.bufferedAmount;
   }
 
-  open(server: Server<unknown>, extra: unknown): void {
+  open(server: Server<unknown>, extra: unknown, connectionInitWaitMs: number): void {
+    this.initWait = setTimeout(initWaitOver, connectionInitWaitMs, this);
+    this.initWait.unref();
     this.closed = (server as Server<typeof extra>).opened(this, extra);
   }
 
@@ -109,16 +136,39 @@ class ProtocolConnection implements ProtocolSocket, WsConnection {
 
   disconnectAt(at: Date, code: number, reason: string): void {
     if (!this.closed) return;
-    this.deadline?.clear();
-    this.deadline = startDeadline(at, () => this.disconnect(code, reason));
+    this.clearExpiry();
+    // An invalid date (NaN) counts as passed.
+    this.expiresAt = at.getTime() || 0;
+    this.expiryCode = code;
+    this.expiryReason = reason;
+    this.armExpiry();
+  }
+
+  /** Sets a timer for the expiry (in the next turn if it has passed; in steps of at most
+   * setTimeout's range, as tokens may live longer than 24.8 days). */
+  armExpiry(): void {
+    if (!this.closed) return;
+    const left = this.expiresAt - Date.now();
+    this.expiry = setTimeout(expiryReached, Math.max(0, Math.min(left, MAX_TIMER_MS)), this);
+    this.expiry.unref();
+  }
+
+  expire(): void {
+    if (this.closed) this.disconnect(this.expiryCode, this.expiryReason);
+  }
+
+  private clearExpiry(): void {
+    if (this.expiry) clearTimeout(this.expiry);
+    this.expiry = null;
   }
 
   /** Tells graphql-ws the connection is over (once): it ends every operation of the socket. */
   finish(code: number, reason: string): void {
     const closed = this.closed;
     this.closed = null;
-    this.deadline?.clear();
-    this.deadline = null;
+    if (this.initWait) clearTimeout(this.initWait);
+    this.initWait = null;
+    this.clearExpiry();
     closed?.(code, reason).catch((error: unknown) => {
       this.log.error({ err: error }, "graphql-ws: failed to close a connection");
     });
@@ -158,6 +208,10 @@ class ProtocolConnection implements ProtocolSocket, WsConnection {
       message = JSON.parse(String(data));
     } catch {
       return this.close(ProtocolCloseCode.BadRequest, "Invalid message received");
+    }
+    if (this.initWait && (message as { type?: unknown } | null)?.type === "connection_init") {
+      clearTimeout(this.initWait);
+      this.initWait = null;
     }
     // graphql-ws's handler keeps its argument for as long as the operation runs (a subscription's
     // whole life). Its parseMessage takes a parsed message too (data: unknown), so the handler
@@ -226,7 +280,7 @@ export function serveGraphqlWs<Extra>(
     // `on`, not `once`: once() wraps each listener in a bound function per socket; close fires once anyway.
     socket.on("close", onClose);
     keepAlive.watch(socket);
-    connection.open(server, options.extra(connection));
+    connection.open(server, options.extra(connection), options.connectionInitWaitMs);
   });
 
   return {
