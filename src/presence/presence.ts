@@ -17,9 +17,12 @@ export interface PresenceChange {
 }
 
 export interface Presence {
-  /** Registers an open connection of `userId` on this instance; the returned function
-   * unregisters it (calling it again does nothing). */
-  connect(userId: string): () => void;
+  /** Registers an open connection of `userId` on this instance; false when presence has
+   * stopped and nothing was registered. */
+  connect(userId: string): boolean;
+  /** Unregisters one connection that connect() registered (once per registration: the caller
+   * keeps track, so that an idle connection holds no closure for it). */
+  disconnect(userId: string): void;
   /** Which of these users are online now, on any instance. Never fails: with the shared store
    * unreachable it answers from this instance's connections. */
   onlineAmong(userIds: readonly string[]): Promise<ReadonlySet<string>>;
@@ -63,8 +66,8 @@ export class PresenceTracker implements Presence {
     private readonly options: PresenceOptions,
   ) {}
 
-  connect(userId: string): () => void {
-    if (this.closed) return () => {};
+  connect(userId: string): boolean {
+    if (this.closed) return false;
     const open = this.connections.get(userId) ?? 0;
     this.connections.set(userId, open + 1);
     if (open === 0) {
@@ -79,15 +82,10 @@ export class PresenceTracker implements Presence {
         });
       }
     }
-    let registered = true;
-    return () => {
-      if (!registered) return;
-      registered = false;
-      this.disconnect(userId);
-    };
+    return true;
   }
 
-  private disconnect(userId: string): void {
+  disconnect(userId: string): void {
     const open = (this.connections.get(userId) ?? 1) - 1;
     if (open > 0) return void this.connections.set(userId, open);
     this.connections.delete(userId);

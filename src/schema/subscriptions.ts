@@ -201,7 +201,10 @@ function streamOptions(context: Context) {
  * graphql-ws, the connection counts as a whole: see graphql-ws-hooks.ts). */
 async function countedAsConnection(context: Context, opening: Promise<EventQueue<StreamEvent>>) {
   const stream = await opening;
-  if (context.transport.subscriptionsAreConnections) stream.onEnd(context.presence.connect(viewerOf(context).id));
+  const userId = viewerOf(context).id;
+  if (context.transport.subscriptionsAreConnections && context.presence.connect(userId)) {
+    stream.onEnd(() => context.presence.disconnect(userId));
+  }
   return stream;
 }
 

@@ -47,8 +47,9 @@ export class ConnectionState implements Transport {
   /** Ids of the subscriptions this connection started (may include ended ones until pruned);
    * one id as a plain string, the common case. */
   subscriptionIds: string | readonly string[] | null = null;
-  /** Unregisters the connection from presence; null until it is authenticated. */
-  leavePresence: (() => void) | null = null;
+  /** The user this connection counts for in presence; null until it is authenticated, and once
+   * it has been unregistered. */
+  presenceUser: string | null = null;
   /** Set when the socket closed (sign-in may still have been under way). */
   closed = false;
 
@@ -118,7 +119,7 @@ export function graphqlWsHooks(options: GraphqlWsHookOptions): ServerOptions<Par
           // client reconnects with a fresh token (and resumes with afterSeq).
           if (signedIn.expiresAt) state.connection.disconnectAt(signedIn.expiresAt, CloseCode.Unauthorized, "Token expired");
           // Closed while signing in: onClose ran already, so there is nothing to register.
-          if (!state.closed) state.leavePresence = options.presence.connect(signedIn.viewer.id);
+          if (!state.closed && options.presence.connect(signedIn.viewer.id)) state.presenceUser = signedIn.viewer.id;
           return true;
         }
       } catch (error) {
@@ -173,8 +174,8 @@ export function graphqlWsHooks(options: GraphqlWsHookOptions): ServerOptions<Par
     onClose: (ctx) => {
       const state = ctx.extra;
       state.closed = true;
-      state.leavePresence?.();
-      state.leavePresence = null;
+      if (state.presenceUser !== null) options.presence.disconnect(state.presenceUser);
+      state.presenceUser = null;
     },
     execute: (args) => inLogScope(args, (enveloped) => enveloped.rootValue.execute(args)),
     subscribe: (args) => inLogScope(args, (enveloped) => enveloped.rootValue.subscribe(args)),
