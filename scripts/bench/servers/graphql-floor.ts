@@ -9,30 +9,13 @@
 // It tells how much of the gap between the project and Socket.IO is GraphQL itself.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
-import Database from "better-sqlite3";
 import { buildSchema, graphql, parse, validate, type DocumentNode, type GraphQLError, type GraphQLFieldConfig, type GraphQLSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
+import { openBaselineStore } from "./baseline-store.js";
 import { startControl } from "./control.js";
 
-const db = new Database(join(process.env.BENCH_DATA_DIR ?? ".", "graphql-floor-baseline.db"));
-db.pragma("journal_mode = WAL");
-db.pragma("synchronous = NORMAL");
-db.exec(`CREATE TABLE IF NOT EXISTS messages (
-  id INTEGER PRIMARY KEY,
-  room TEXT NOT NULL,
-  sender TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  content TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  UNIQUE (room, seq)
-)`);
-const insert = db.prepare<[string, string, string, string, number], { id: number; seq: number }>(
-  `INSERT INTO messages (room, sender, seq, content, created_at)
-   VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE room = ?), ?, ?)
-   RETURNING id, seq`,
-);
+const store = openBaselineStore("graphql-floor-baseline.db");
 
 const schema: GraphQLSchema = buildSchema(`
   type User { id: ID! }
@@ -137,7 +120,7 @@ const resolvers: Record<string, Record<string, Partial<Field>>> = {
         const roomId = String(input.roomId);
         if (!members.get(roomId)?.has(user)) throw new Error("forbidden");
         const createdAt = new Date();
-        const row = insert.get(roomId, user, roomId, input.content, createdAt.getTime())!;
+        const row = store.store(roomId, user, input.content, createdAt.getTime());
         const message = { id: String(row.id), roomId, seq: row.seq, content: input.content, createdAt: createdAt.toISOString(), sender: { id: user } };
         for (const feed of roomFeeds.get(roomId) ?? []) feed.push(message);
         return message;
@@ -229,24 +212,16 @@ useServer<Record<string, unknown>, Context>(
 await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
 const { port } = httpServer.address() as AddressInfo;
 
-const countStored = db.prepare<[string], { n: number }>(
-  "SELECT count(*) AS n FROM messages WHERE room IN (SELECT value FROM json_each(?))",
-);
-
 startControl({
   url: `http://127.0.0.1:${port}/graphql`,
-  info: {
-    database: "SQLite (better-sqlite3, prepared statement)",
-    journal_mode: String(db.pragma("journal_mode", { simple: true })),
-    synchronous: String(db.pragma("synchronous", { simple: true })),
-  },
+  info: store.info,
   count: ({ rooms = [], users = [] }) =>
     rooms.reduce((sum, room) => sum + (roomFeeds.get(room)?.size ?? 0), 0) +
     users.reduce((sum, user) => sum + (userFeeds.get(user)?.size ?? 0), 0),
-  stored: (rooms) => countStored.get(JSON.stringify(rooms))!.n,
+  stored: store.stored,
   stop: async () => {
     for (const client of wsServer.clients) client.terminate();
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-    db.close();
+    store.close();
   },
 });

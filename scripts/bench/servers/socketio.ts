@@ -6,30 +6,12 @@
 // the room (sender's socket included) and the sender acknowledged.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
-import Database from "better-sqlite3";
 import { Server, type Socket } from "socket.io";
+import { openBaselineStore } from "./baseline-store.js";
 import { startControl } from "./control.js";
 
-const db = new Database(join(process.env.BENCH_DATA_DIR ?? ".", "socketio-baseline.db"));
-db.pragma("journal_mode = WAL");
-db.pragma("synchronous = NORMAL");
-db.exec(`CREATE TABLE IF NOT EXISTS messages (
-  id INTEGER PRIMARY KEY,
-  room TEXT NOT NULL,
-  sender TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  content TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  UNIQUE (room, seq)
-)`);
-// One statement, one implicit transaction: the seq is the room's highest plus one (found through
-// the unique index), and the row is committed when get() returns.
-const insert = db.prepare<[string, string, string, string, number], { id: number; seq: number }>(
-  `INSERT INTO messages (room, sender, seq, content, created_at)
-   VALUES (?, ?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE room = ?), ?, ?)
-   RETURNING id, seq`,
-);
+// One statement, one implicit transaction (baseline-store.ts): committed when it returns.
+const store = openBaselineStore("socketio-baseline.db");
 
 interface SocketData {
   user: string;
@@ -62,7 +44,7 @@ io.on("connection", (socket: Socket) => {
       return;
     }
     const createdAt = Date.now();
-    const row = insert.get(room, user, room, content, createdAt)!;
+    const row = store.store(room, user, content, createdAt);
     io.to(room).emit("message", { id: row.id, room, sender: user, seq: row.seq, content, createdAt });
     ack({ id: row.id, seq: row.seq });
   });
@@ -71,23 +53,15 @@ io.on("connection", (socket: Socket) => {
 await new Promise<void>((resolve) => httpServer.listen(0, "127.0.0.1", resolve));
 const { port } = httpServer.address() as AddressInfo;
 
-const countStored = db.prepare<[string], { n: number }>(
-  "SELECT count(*) AS n FROM messages WHERE room IN (SELECT value FROM json_each(?))",
-);
-
 const roomSize = (room: string) => io.of("/").adapter.rooms.get(room)?.size ?? 0;
 startControl({
   url: `http://127.0.0.1:${port}`,
-  info: {
-    database: "SQLite (better-sqlite3, prepared statement)",
-    journal_mode: String(db.pragma("journal_mode", { simple: true })),
-    synchronous: String(db.pragma("synchronous", { simple: true })),
-  },
+  info: store.info,
   count: ({ rooms = [], users = [] }) =>
     rooms.reduce((sum, room) => sum + roomSize(room), 0) + users.reduce((sum, user) => sum + roomSize(userRoom(user)), 0),
-  stored: (rooms) => countStored.get(JSON.stringify(rooms))!.n,
+  stored: store.stored,
   stop: async () => {
     await new Promise<void>((resolve) => io.close(() => resolve()));
-    db.close();
+    store.close();
   },
 });
