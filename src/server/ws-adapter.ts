@@ -17,7 +17,7 @@ import { CloseCode as ProtocolCloseCode, handleProtocols, type Server, type WebS
 import type { Socket } from "node:net";
 import type { RawData, WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../logger.js";
-import { MAX_TIMER_MS } from "./deadline.js";
+import { deadlineAt, type Deadline } from "./deadline.js";
 import { startKeepAlive } from "./keep-alive.js";
 import type { SharedFrames } from "./shared-frames.js";
 
@@ -89,11 +89,9 @@ function initWaitOver(connection: ProtocolConnection): void {
   connection.close(ProtocolCloseCode.ConnectionInitialisationTimeout, "Connection initialisation timeout");
 }
 
-/** The expiry timer fired: disconnects, or waits on when the expiry was beyond one timer's reach. */
+/** disconnectAt()'s moment came (a shared function: no closure per connection). */
 function expiryReached(connection: ProtocolConnection): void {
-  connection.expiry = null;
-  if (Date.now() >= connection.expiresAt) connection.expire();
-  else connection.armExpiry();
+  connection.expire();
 }
 
 /** One socket as graphql-ws's protocol core sees it. */
@@ -102,11 +100,10 @@ class ProtocolConnection implements ProtocolSocket, WsConnection {
   private closed: Closed | null = null;
   /** Until connection_init arrives (then released). */
   initWait: NodeJS.Timeout | null = null;
-  /** disconnectAt()'s moment (epoch ms), close code and reason, and its timer. */
-  expiresAt = 0;
+  /** disconnectAt()'s deadline, close code and reason. */
+  private expiry: Deadline | null = null;
   private expiryCode = 0;
   private expiryReason = "";
-  expiry: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -136,30 +133,15 @@ class ProtocolConnection implements ProtocolSocket, WsConnection {
 
   disconnectAt(at: Date, code: number, reason: string): void {
     if (!this.closed) return;
-    this.clearExpiry();
-    // An invalid date (NaN) counts as passed.
-    this.expiresAt = at.getTime() || 0;
+    this.expiry?.clear();
     this.expiryCode = code;
     this.expiryReason = reason;
-    this.armExpiry();
-  }
-
-  /** Sets a timer for the expiry (in the next turn if it has passed; in steps of at most
-   * setTimeout's range, as tokens may live longer than 24.8 days). */
-  armExpiry(): void {
-    if (!this.closed) return;
-    const left = this.expiresAt - Date.now();
-    this.expiry = setTimeout(expiryReached, Math.max(0, Math.min(left, MAX_TIMER_MS)), this);
-    this.expiry.unref();
+    this.expiry = deadlineAt(at, expiryReached, this);
   }
 
   expire(): void {
-    if (this.closed) this.disconnect(this.expiryCode, this.expiryReason);
-  }
-
-  private clearExpiry(): void {
-    if (this.expiry) clearTimeout(this.expiry);
     this.expiry = null;
+    if (this.closed) this.disconnect(this.expiryCode, this.expiryReason);
   }
 
   /** Tells graphql-ws the connection is over (once): it ends every operation of the socket. */
@@ -168,7 +150,8 @@ class ProtocolConnection implements ProtocolSocket, WsConnection {
     this.closed = null;
     if (this.initWait) clearTimeout(this.initWait);
     this.initWait = null;
-    this.clearExpiry();
+    this.expiry?.clear();
+    this.expiry = null;
     closed?.(code, reason).catch((error: unknown) => {
       this.log.error({ err: error }, "graphql-ws: failed to close a connection");
     });
